@@ -1,0 +1,134 @@
+"""The candidate contract, after scikit-learn's estimator.
+
+`__init__` only stores parameters; `fit(train, dev)` learns and returns `self`; learned state ends in `_`;
+`predict(batch)` is the real serving path that `measure/` times; `size_bytes()` is the serialized size.
+A shared conformance test (`tests/candidates/test_contract.py`) runs every registered candidate through it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+
+import numpy as np
+import polars as pl
+
+from harness.errors import CandidateTimeout, RunCancelled
+from harness.types import Family, TaskKind
+
+
+@dataclass(frozen=True)
+class Task:
+    """What is predicted from what. `y` everywhere is encoded: class index 0..K-1, or float for regression."""
+
+    kind: TaskKind
+    target: str
+    feature_columns: tuple[str, ...]
+    numeric_columns: tuple[str, ...] = ()
+    categorical_columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
+    classes: tuple[Any, ...] = ()  # original label values, index = encoded class
+    positive_index: int | None = None  # binary: index of the positive class in `classes`
+
+    @property
+    def is_classification(self) -> bool:
+        return self.kind.is_classification
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+@dataclass
+class Split:
+    """One split of the data: raw feature columns (polars) and the encoded target."""
+
+    name: str
+    task: Task
+    X: pl.DataFrame
+    y: np.ndarray
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. ids, groups, QA corpus
+
+    def __len__(self) -> int:
+        return self.X.height
+
+
+@dataclass
+class Predictions:
+    """What `predict` returns. Classification: `labels` (class indices) and `proba` (n × K).
+    Regression: `values`. QA candidates may add `answers`/`retrieved` in `extra`."""
+
+    labels: np.ndarray | None = None
+    proba: np.ndarray | None = None
+    values: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        for arr in (self.labels, self.values, self.proba):
+            if arr is not None:
+                return len(arr)
+        return 0
+
+
+@dataclass
+class TrainingHooks:
+    """Set by the runner before `fit`: progress reporting, the time budget, and cancellation.
+
+    Candidates call `candidate._tick(fraction, message)` from their training loops; it raises
+    `CandidateTimeout` past the deadline and `RunCancelled` when the run is cancelled.
+    """
+
+    deadline: float | None = None  # time.monotonic() value
+    cancel: threading.Event | None = None
+    on_progress: Callable[[float, str], None] | None = None
+
+
+@runtime_checkable
+class Candidate(Protocol):
+    name: str
+    family: Family
+
+    def applicable(self, task: Task) -> bool: ...
+    def fit(self, train: Split, dev: Split) -> Self: ...
+    def predict(self, batch: pl.DataFrame) -> Predictions: ...
+    def size_bytes(self) -> int: ...
+
+
+class BaseCandidate:
+    """Shared plumbing for the built-in candidates. Subclasses set the class attributes below."""
+
+    name: ClassVar[str]
+    family: ClassVar[Family]
+    skills: ClassVar[tuple[str, ...]] = ()  # frameworks the team must run it (see harness.types.KNOWN_SKILLS)
+    interpretable: ClassVar[bool] = False
+    complexity: ClassVar[int] = 3  # 1 = trivial rule … 5 = fine-tuned transformer; a tie-break for simplicity
+    requires_gpu: ClassVar[bool] = False
+    tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION})
+
+    hooks: TrainingHooks
+
+    def __init__(self, *, seed: int = 0) -> None:
+        self.seed = seed
+        self.hooks = TrainingHooks()
+
+    def applicable(self, task: Task) -> bool:
+        return task.kind in self.tasks
+
+    def details(self) -> dict[str, Any]:
+        """Facts about the fitted model worth recording (best iteration, chosen feature, …)."""
+        return {}
+
+    def _tick(self, fraction: float, message: str = "") -> None:
+        hooks = self.hooks
+        if hooks.cancel is not None and hooks.cancel.is_set():
+            raise RunCancelled(f"{self.name}: cancelled")
+        if hooks.deadline is not None and time.monotonic() > hooks.deadline:
+            raise CandidateTimeout(f"{self.name}: ran past its time budget")
+        if hooks.on_progress is not None:
+            hooks.on_progress(min(max(fraction, 0.0), 1.0), message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(seed={self.seed})"

@@ -1,0 +1,39 @@
+"""Errors the harness raises on purpose.
+
+`InputError` is the user's problem (bad spec, bad data): the CLI prints it as one line and exits 2.
+Everything else that escapes is a bug in archbench and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base class of every error archbench raises deliberately."""
+
+
+class InputError(HarnessError):
+    """Unusable input. Renders as one line: where, what is wrong, how to fix it."""
+
+    def __init__(self, problem: str, *, where: str | None = None, fix: str | None = None) -> None:
+        self.problem = problem.rstrip(".")
+        self.where = where
+        self.fix = fix.rstrip(".") if fix else None
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.problem}" if self.where else self.problem
+        if self.fix:
+            text += f" — fix: {self.fix}"
+        return " ".join(text.split())  # always one line
+
+
+class BlockedByAudit(InputError):
+    """The data audit found a blocking problem that the spec does not acknowledge."""
+
+
+class CandidateTimeout(HarnessError):
+    """A candidate ran past its time budget (`[candidates] time_budget_s`)."""
+
+
+class RunCancelled(HarnessError):
+    """The user cancelled the run (TUI cancel, Ctrl-C); finished results are kept."""

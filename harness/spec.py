@@ -1,0 +1,259 @@
+"""The decision spec: what the team wants decided and under which constraints.
+
+Loaded from TOML (`decision.toml`), validated by pydantic with unknown keys forbidden, and written back with
+`to_toml()` so that spec → TOML → spec (and spec → ADR → spec) is an identity. Every validation error becomes an
+`InputError` that names the key and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from harness.errors import InputError
+from harness.measure.catalog import DEFAULT_METRIC, METRICS
+from harness.types import KNOWN_SKILLS, Hardware, Interpretability, Privacy, SkillLevel, TaskKind
+
+SplitStrategy = Literal["auto", "stratified", "random", "group", "time"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+
+
+class DataSpec(_Strict):
+    """Where the data is and what its columns mean."""
+
+    path: str = Field(description="Data file (CSV, Parquet, JSONL); relative paths are relative to the spec file.")
+    target: str | None = Field(None, description="Column to predict (classification label or regression value).")
+    id_column: str | None = Field(None, description="Row identifier; never used as a feature.")
+    group_column: str | None = Field(None, description="Rows of one group stay in one split (e.g. customer).")
+    time_column: str | None = Field(None, description="Timestamp; with split = 'time' the test split is the latest.")
+    feature_columns: list[str] | None = Field(None, description="Features to use; default: every other column.")
+    text_columns: list[str] = Field(default_factory=list, description="Columns holding free text.")
+    positive_label: str | int | bool | None = Field(None, description="Positive class of a binary target.")
+    split: SplitStrategy = Field("auto", description="auto: group if group_column, else time, else stratified.")
+    test_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
+    dev_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
+
+
+class Constraints(_Strict):
+    """The decision drivers. Unset means 'no constraint'."""
+
+    latency_p99_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = Field(
+        None, description="Budget for the 99th-percentile latency of one request (batch of one), in ms."
+    )
+    throughput_rps: Annotated[float, Field(gt=0, le=1e8)] | None = Field(
+        None, description="Rows per second one serving process must sustain (measured on batches)."
+    )
+    max_model_mb: Annotated[float, Field(gt=0, le=1e6)] | None = Field(
+        None, description="Largest serialized model (and index) the deployment accepts, in MB."
+    )
+    labelled_examples: Annotated[int, Field(ge=10, le=10_000_000_000)] | None = Field(
+        None, description="Labelled examples the team has or can afford; training uses at most this many."
+    )
+    budget_usd_per_1k_predictions: Annotated[float, Field(ge=0, le=10_000)] | None = Field(
+        None, description="Most the team will pay per 1,000 predictions, in USD."
+    )
+    hardware: Hardware = Field(Hardware.CPU, description="Serving hardware: cpu or gpu.")
+    hardware_usd_per_hour: Annotated[float, Field(ge=0, le=1_000)] | None = Field(
+        None, description="Price of one serving machine per hour, in USD; prices predictions."
+    )
+    privacy: Privacy = Field(Privacy.NO_EXTERNAL_API, description="May inference data leave the premises?")
+    interpretability: Interpretability = Field(Interpretability.NONE, description="none, preferred or required.")
+    knowledge_freshness_days: Annotated[int, Field(ge=0, le=36_500)] | None = Field(
+        None, description="How stale the model's knowledge may get, in days (text/QA decisions)."
+    )
+
+    @model_validator(mode="after")
+    def _budget_needs_price(self) -> Constraints:
+        if self.budget_usd_per_1k_predictions is not None and self.hardware_usd_per_hour is None:
+            raise ValueError(
+                "budget_usd_per_1k_predictions needs hardware_usd_per_hour to price predictions; "
+                "add hardware_usd_per_hour = <USD per machine-hour>"
+            )
+        return self
+
+
+class CandidateSelection(_Strict):
+    include: list[str] = Field(default_factory=list, description="Candidate or family names; empty: all.")
+    exclude: list[str] = Field(default_factory=list, description="Candidate or family names to skip.")
+    time_budget_s: Annotated[float, Field(gt=0, le=86_400)] = Field(
+        900, description="Wall-clock budget for one candidate's training, in seconds."
+    )
+
+
+class AuditOptions(_Strict):
+    acknowledge: list[str] = Field(
+        default_factory=list, description="Blocking findings accepted as known, e.g. 'leakage:chargeback_flag'."
+    )
+    dedupe: bool = Field(False, description="Drop exact duplicate rows before splitting.")
+    drop_columns: list[str] = Field(default_factory=list, description="Columns removed before anything else.")
+
+
+class DecisionSpec(_Strict):
+    """Everything the harness needs to make and record one decision."""
+
+    title: str = Field(min_length=3, max_length=120, description="What is being decided; becomes the ADR title.")
+    decision_makers: list[str] = Field(default_factory=list)
+    task: TaskKind | None = Field(None, description="binary, multiclass, regression, qa; default: from the target.")
+    metric: str | None = Field(None, description="Optimizing metric; default per task.")
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    data: DataSpec
+    constraints: Constraints = Field(default_factory=Constraints)
+    team_skills: dict[str, SkillLevel] = Field(default_factory=dict)
+    candidates: CandidateSelection = Field(default_factory=CandidateSelection)
+    audit: AuditOptions = Field(default_factory=AuditOptions)
+
+    _source: Path | None = PrivateAttr(None)
+
+    @field_validator("team_skills")
+    @classmethod
+    def _known_skills(cls, skills: dict[str, SkillLevel]) -> dict[str, SkillLevel]:
+        unknown = sorted(set(skills) - set(KNOWN_SKILLS))
+        if unknown:
+            raise ValueError(f"unknown framework {unknown[0]!r}; known: {', '.join(KNOWN_SKILLS)}")
+        return skills
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str | None) -> str | None:
+        if metric is not None and metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+        return metric
+
+    @model_validator(mode="after")
+    def _metric_fits_task(self) -> DecisionSpec:
+        if self.metric and self.task and self.task not in METRICS[self.metric].tasks:
+            fits = [m for m, info in METRICS.items() if self.task in info.tasks]
+            raise ValueError(f"metric {self.metric!r} does not apply to a {self.task} task; use one of {fits}")
+        if self.task is not TaskKind.QA and self.data.target is None:
+            raise ValueError("data.target is required: name the column to predict")
+        return self
+
+    # ---- derived -------------------------------------------------------------------------------------------
+    def metric_for(self, task: TaskKind) -> str:
+        """The optimizing metric: the spec's, or the sensible default for the task."""
+        return self.metric or DEFAULT_METRIC[task]
+
+    @property
+    def source(self) -> Path | None:
+        """The TOML file this spec was loaded from, if any."""
+        return self._source
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the spec, relative to the spec file's folder (or the working directory)."""
+        p = Path(path).expanduser()
+        if p.is_absolute() or self._source is None:
+            return p
+        return self._source.parent / p
+
+    def data_path(self) -> Path:
+        return self.resolve(self.data.path)
+
+    # ---- serialisation -------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, TOML-ready dict: unset optional keys left out, enums as strings."""
+        return _drop_none(json.loads(self.model_dump_json()))
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def fingerprint(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def spec_from_dict(raw: dict[str, Any], *, where: str = "spec") -> DecisionSpec:
+    try:
+        return DecisionSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise _as_input_error(exc, where) from None
+
+
+def spec_from_toml(text: str, *, where: str = "spec", source: Path | None = None) -> DecisionSpec:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"malformed TOML ({exc})", where=where, fix="correct the TOML syntax at that line") from None
+    spec = spec_from_dict(raw, where=where)
+    spec._source = source
+    return spec
+
+
+def load_spec(path: str | Path) -> DecisionSpec:
+    """Read and validate a `decision.toml`; any problem is one `InputError` line."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("spec file not found", where=str(p), fix="pass the path of an existing decision.toml")
+    if p.is_dir():
+        raise InputError("is a folder, not a spec file", where=str(p), fix="pass the decision.toml inside it")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("spec is not UTF-8 text", where=str(p), fix="save the spec as UTF-8 TOML") from None
+    except OSError as exc:
+        raise InputError(f"cannot read spec ({exc.strerror})", where=str(p), fix="check the path and its permissions") from None
+    return spec_from_toml(text, where=str(p), source=p.resolve())
+
+
+def _as_input_error(exc: ValidationError, where: str) -> InputError:
+    """Turn pydantic's report into one line naming the first bad key and the fix."""
+    err = exc.errors()[0]
+    key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = err["loc"][:-1]
+        allowed = _allowed_keys(parent)
+        return InputError(
+            f"unknown key '{key}'",
+            where=where,
+            fix=f"remove it or use one of: {', '.join(allowed)}" if allowed else "remove it",
+        )
+    if kind == "missing":
+        return InputError(f"missing required key '{key}'", where=where, fix=f"add '{key}' to the spec")
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+    return InputError(f"invalid value for '{key}'{shown}: {msg}", where=where, fix=_fix_for(kind, key))
+
+
+def _fix_for(kind: str, key: str) -> str:
+    if kind.startswith(("greater_than", "less_than")):
+        return f"set '{key}' to a value in the allowed range"
+    if kind in ("enum", "literal_error"):
+        return f"use one of the allowed values for '{key}'"
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return f"give '{key}' a value of the right type"
+    return f"correct '{key}'"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = DecisionSpec
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None) if field else None
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            return []
+    return list(model.model_fields)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON schema of the spec (editors can validate decision.toml against it)."""
+    return DecisionSpec.model_json_schema()
