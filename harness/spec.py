@@ -1,4 +1,4 @@
-"""The decision spec: what the team wants decided and under which constraints.
+"""The decision spec: what the team wants decided, under which constraints.
 
 Loaded from TOML (`decision.toml`), validated by pydantic with unknown keys forbidden, and written back with
 `to_toml()` so that spec → TOML → spec (and spec → ADR → spec) is an identity. Every validation error becomes an
@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from harness.errors import InputError
 from harness.measure.catalog import DEFAULT_METRIC, METRICS
@@ -29,15 +37,25 @@ class _Strict(BaseModel):
 class DataSpec(_Strict):
     """Where the data is and what its columns mean."""
 
-    path: str = Field(description="Data file (CSV, Parquet, JSONL); relative paths are relative to the spec file.")
-    target: str | None = Field(None, description="Column to predict (classification label or regression value).")
+    path: str = Field(
+        description="Data file (CSV, Parquet, JSONL); relative paths are relative to the spec file."
+    )
+    target: str | None = Field(
+        None, description="Column to predict (classification label or regression value)."
+    )
     id_column: str | None = Field(None, description="Row identifier; never used as a feature.")
     group_column: str | None = Field(None, description="Rows of one group stay in one split (e.g. customer).")
-    time_column: str | None = Field(None, description="Timestamp; with split = 'time' the test split is the latest.")
-    feature_columns: list[str] | None = Field(None, description="Features to use; default: every other column.")
+    time_column: str | None = Field(
+        None, description="Timestamp; with split = 'time' the test split is the latest."
+    )
+    feature_columns: list[str] | None = Field(
+        None, description="Features to use; default: every other column."
+    )
     text_columns: list[str] = Field(default_factory=list, description="Columns holding free text.")
     positive_label: str | int | bool | None = Field(None, description="Positive class of a binary target.")
-    split: SplitStrategy = Field("auto", description="auto: group if group_column, else time, else stratified.")
+    split: SplitStrategy = Field(
+        "auto", description="auto: group if group_column, else time, else stratified."
+    )
     test_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
     dev_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
 
@@ -65,7 +83,9 @@ class Constraints(_Strict):
         None, description="Price of one serving machine per hour, in USD; prices predictions."
     )
     privacy: Privacy = Field(Privacy.NO_EXTERNAL_API, description="May inference data leave the premises?")
-    interpretability: Interpretability = Field(Interpretability.NONE, description="none, preferred or required.")
+    interpretability: Interpretability = Field(
+        Interpretability.NONE, description="none, preferred or required."
+    )
     knowledge_freshness_days: Annotated[int, Field(ge=0, le=36_500)] | None = Field(
         None, description="How stale the model's knowledge may get, in days (text/QA decisions)."
     )
@@ -90,7 +110,8 @@ class CandidateSelection(_Strict):
 
 class AuditOptions(_Strict):
     acknowledge: list[str] = Field(
-        default_factory=list, description="Blocking findings accepted as known, e.g. 'leakage:chargeback_flag'."
+        default_factory=list,
+        description="Blocking findings accepted as known, e.g. 'leakage:chargeback_flag'.",
     )
     dedupe: bool = Field(False, description="Drop exact duplicate rows before splitting.")
     drop_columns: list[str] = Field(default_factory=list, description="Columns removed before anything else.")
@@ -99,9 +120,13 @@ class AuditOptions(_Strict):
 class DecisionSpec(_Strict):
     """Everything the harness needs to make and record one decision."""
 
-    title: str = Field(min_length=3, max_length=120, description="What is being decided; becomes the ADR title.")
+    title: str = Field(
+        min_length=3, max_length=120, description="What is being decided; becomes the ADR title."
+    )
     decision_makers: list[str] = Field(default_factory=list)
-    task: TaskKind | None = Field(None, description="binary, multiclass, regression, qa; default: from the target.")
+    task: TaskKind | None = Field(
+        None, description="binary, multiclass, regression, qa; default: from the target."
+    )
     metric: str | None = Field(None, description="Optimizing metric; default per task.")
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     data: DataSpec
@@ -131,7 +156,9 @@ class DecisionSpec(_Strict):
     def _metric_fits_task(self) -> DecisionSpec:
         if self.metric and self.task and self.task not in METRICS[self.metric].tasks:
             fits = [m for m, info in METRICS.items() if self.task in info.tasks]
-            raise ValueError(f"metric {self.metric!r} does not apply to a {self.task} task; use one of {fits}")
+            raise ValueError(
+                f"metric {self.metric!r} does not apply to a {self.task} task; use one of {fits}"
+            )
         if self.task is not TaskKind.QA and self.data.target is None:
             raise ValueError("data.target is required: name the column to predict")
         return self
@@ -189,7 +216,9 @@ def spec_from_toml(text: str, *, where: str = "spec", source: Path | None = None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML ({exc})", where=where, fix="correct the TOML syntax at that line") from None
+        raise InputError(
+            f"malformed TOML ({exc})", where=where, fix="correct the TOML syntax at that line"
+        ) from None
     spec = spec_from_dict(raw, where=where)
     spec._source = source
     return spec
@@ -199,7 +228,9 @@ def load_spec(path: str | Path) -> DecisionSpec:
     """Read and validate a `decision.toml`; any problem is one `InputError` line."""
     p = Path(path)
     if not p.exists():
-        raise InputError("spec file not found", where=str(p), fix="pass the path of an existing decision.toml")
+        raise InputError(
+            "spec file not found", where=str(p), fix="pass the path of an existing decision.toml"
+        )
     if p.is_dir():
         raise InputError("is a folder, not a spec file", where=str(p), fix="pass the decision.toml inside it")
     try:
@@ -207,7 +238,9 @@ def load_spec(path: str | Path) -> DecisionSpec:
     except UnicodeDecodeError:
         raise InputError("spec is not UTF-8 text", where=str(p), fix="save the spec as UTF-8 TOML") from None
     except OSError as exc:
-        raise InputError(f"cannot read spec ({exc.strerror})", where=str(p), fix="check the path and its permissions") from None
+        raise InputError(
+            f"cannot read spec ({exc.strerror})", where=str(p), fix="check the path and its permissions"
+        ) from None
     return spec_from_toml(text, where=str(p), source=p.resolve())
 
 

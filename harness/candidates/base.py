@@ -106,9 +106,21 @@ class BaseCandidate:
     interpretable: ClassVar[bool] = False
     complexity: ClassVar[int] = 3  # 1 = trivial rule … 5 = fine-tuned transformer; a tie-break for simplicity
     requires_gpu: ClassVar[bool] = False
-    tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION})
+    tasks: ClassVar[frozenset[TaskKind]] = frozenset(
+        {TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION}
+    )
+
+    # Conformance test (tests/candidates/test_contract.py): mark a candidate whose tiny fit still takes seconds.
+    conformance_slow: ClassVar[bool] = False
 
     hooks: TrainingHooks
+
+    @classmethod
+    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
+        """Tiny (train, dev, test) splits of `kind` for the conformance test, or None for the shared tiny
+        tabular dataset (numeric + categorical columns, missing values, unseen categories in test).
+        Candidates that need their own data (text columns, a QA corpus) override this."""
+        return None
 
     def __init__(self, *, seed: int = 0) -> None:
         self.seed = seed

@@ -1,0 +1,192 @@
+"""`harness` command line: thin — parses, calls the runner, prints.
+
+Progress goes to stderr (rich), results to stdout. Bad input: one line on stderr, exit status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from harness.errors import InputError
+
+app = typer.Typer(
+    name="harness",
+    help="Measure every model family on your data, gate on your constraints, record the decision as an ADR.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+adr_app = typer.Typer(help="Work with the decision records in adr/.", no_args_is_help=True)
+app.add_typer(adr_app, name="adr")
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(exc: InputError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def run(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml"),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides [data] path in the spec."),
+    out_dir: Path = typer.Option(
+        Path("runs"), "--out-dir", help="Where run records go (runs/<run-id>/run.json)."
+    ),
+    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder."),
+    no_adr: bool = typer.Option(False, "--no-adr", help="Measure and decide, but write no ADR."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Audit the data, train and measure every applicable candidate, decide, and write the ADR."""
+    from harness.console import ProgressRenderer, leaderboard, summary
+    from harness.runner import RunOptions
+    from harness.runner import run as run_decision
+    from harness.spec import load_spec
+
+    try:
+        spec = load_spec(spec_path)
+        if data is not None and not data.exists():
+            raise InputError("data file not found", where=str(data), fix="pass an existing file to --data")
+        options = RunOptions(
+            data_path=data,
+            runs_dir=out_dir,
+            adr_dir=adr_dir,
+            write_adr=not no_adr,
+            command=shlex.join(["harness", *sys.argv[1:]]),
+        )
+        with ProgressRenderer(err, enabled=not quiet) as renderer:
+            result = run_decision(spec, options=options, on_event=renderer)
+    except InputError as exc:
+        _fail(exc)
+        return
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+    out.print(leaderboard(result.measurements, result.decision))
+    out.print(summary(result))
+
+
+@app.command()
+def audit(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml"),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides [data] path in the spec."),
+) -> None:
+    """Audit the data alone: duplicates, contamination, leakage, conflicts, coverage. Exit 1 if blocked."""
+    from harness import audit as audit_mod
+    from harness import data as data_mod
+    from harness.spec import load_spec
+
+    try:
+        spec = load_spec(spec_path)
+        with err.status("auditing…"):
+            prepared = data_mod.prepare(spec, data)
+            findings = list(audit_mod.audit_table(prepared.df, prepared.task, spec))
+            splits = data_mod.make_splits(prepared.df, prepared.task, spec)
+            findings += audit_mod.audit_splits(splits.train, splits.test, prepared.task, spec)
+    except InputError as exc:
+        _fail(exc)
+        return
+    out.print(audit_mod.render_report(findings))
+    blocking = audit_mod.unacknowledged_blocking(findings, spec)
+    if blocking:
+        err.print(f"[bold red]blocked:[/] {len(blocking)} blocking finding(s) would stop `harness run`")
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of decision.toml (for editor validation)."""
+    import json
+
+    from harness.spec import json_schema
+
+    out.print_json(json.dumps(json_schema()))
+
+
+@app.command()
+def check(spec_path: Path = typer.Argument(..., metavar="SPEC")) -> None:
+    """Validate a spec and print it back normalised."""
+    from harness.spec import load_spec
+
+    try:
+        spec = load_spec(spec_path)
+    except InputError as exc:
+        _fail(exc)
+        return
+    out.print(spec.to_toml(), highlight=False, markup=False)
+
+
+@app.command()
+def tui(spec_path: Optional[Path] = typer.Argument(None, metavar="[SPEC]")) -> None:
+    """Open the terminal UI for a decision sprint."""
+    try:
+        from tui.app import main as tui_main
+    except ImportError as exc:  # pragma: no cover - textual is a core dependency
+        _fail(InputError(f"the TUI cannot start ({exc})", fix="run scripts/setup.sh to install textual"))
+        return
+    tui_main(spec_path)
+
+
+@adr_app.command("list")
+def adr_list(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
+    """List the decision records."""
+    from rich.table import Table
+
+    from harness import adr
+
+    table = Table("#", "title", "status", "date")
+    for entry in adr.list_adrs(adr_dir):
+        table.add_row(f"{entry.number:04d}", entry.title, entry.status, str(entry.date or ""))
+    out.print(table)
+
+
+@adr_app.command("spec")
+def adr_spec(path: Path = typer.Argument(..., help="An ADR written by harness")) -> None:
+    """Print the decision.toml embedded in an ADR (to re-run or amend the decision)."""
+    from harness import adr
+
+    try:
+        spec = adr.spec_from_adr(path)
+    except InputError as exc:
+        _fail(exc)
+        return
+    out.print(spec.to_toml(), highlight=False, markup=False)
+
+
+@adr_app.command("supersede")
+def adr_supersede(
+    old: Path = typer.Argument(..., help="The record being replaced"),
+    new: Path = typer.Argument(..., help="The record that replaces it"),
+) -> None:
+    """Mark OLD as superseded by NEW (only OLD's status line changes)."""
+    from harness import adr
+
+    try:
+        adr.supersede(old, new)
+        adr.update_index(old.parent)
+    except InputError as exc:
+        _fail(exc)
+        return
+    out.print(f"{old.name} is now superseded by {new.name}")
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Read a table (CSV/TSV, Parquet, JSON lines) into polars, and refuse input that would silently mislead.
+
+Every problem is one `InputError` line: where, what, and the fix. The checks that matter most are the quiet
+ones: an empty file, a `drop_columns` entry that does not exist, and a numeric column with a few text values
+in it (which would otherwise turn the whole column into strings and make it a categorical feature).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from harness.errors import InputError
+
+_CSV = {".csv": ",", ".tsv": "\t"}
+_PARQUET = {".parquet", ".pq"}
+_JSONL = {".jsonl", ".ndjson"}
+_SUPPORTED = (*_CSV, *sorted(_PARQUET), *sorted(_JSONL), ".json")
+
+# A text column whose non-null values are at least this share numbers is a numeric column with garbage in it.
+NUMERIC_GARBAGE_SHARE = 0.95
+
+
+def load_table(path: Path, *, drop_columns: Sequence[str] = ()) -> pl.DataFrame:
+    """Load a data file by its extension, drop `drop_columns`, and validate what came back."""
+    path = Path(path)
+    where = str(path)
+    if not path.exists():
+        raise InputError("data file not found", where=where, fix="check data.path in the spec (relative to the spec)")
+    if path.is_dir():
+        raise InputError(
+            "is a folder, not a data file", where=where, fix="point data.path at a .csv, .parquet or .jsonl file"
+        )
+    suffix = path.suffix.lower()
+    if suffix not in _SUPPORTED:
+        raise InputError(
+            f"unsupported file type {suffix or '(no extension)'!r}",
+            where=where,
+            fix=f"convert it to one of {', '.join(_SUPPORTED)}",
+        )
+    try:
+        size_bytes = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", where=where, fix="check its permissions") from None
+    if size_bytes == 0:
+        raise InputError("file is empty", where=where, fix="export the data again; the file has no bytes")
+
+    df = _read(path, suffix, list(drop_columns))
+    if df.height == 0:
+        raise InputError("file has no data rows", where=where, fix="export the data again with its rows")
+    if suffix not in _PARQUET:  # Parquet already had them removed while scanning
+        _check_drop_columns(df.columns, drop_columns, where)
+        df = df.drop(list(drop_columns))
+    if df.width == 0:
+        raise InputError("no columns left after drop_columns", where=where, fix="drop fewer columns")
+    line_offset = 2 if suffix in _CSV else (1 if suffix in _JSONL else None)
+    check_numeric_garbage(df, where=where, line_offset=line_offset)
+    return df
+
+
+def _read(path: Path, suffix: str, drop_columns: list[str]) -> pl.DataFrame:
+    where = str(path)
+    try:
+        if suffix in _CSV:
+            # Infer types from every row: with a short sample a late "n/a" in a number column makes polars
+            # fail (or guess wrong); a full scan yields a string column that `check_numeric_garbage` explains.
+            return pl.read_csv(path, separator=_CSV[suffix], infer_schema_length=None, encoding="utf8")
+        if suffix in _PARQUET:
+            lazy = pl.scan_parquet(path)
+            _check_drop_columns(lazy.collect_schema().names(), drop_columns, where)
+            return lazy.drop(drop_columns).collect()
+        if suffix == ".json" and _first_char(path) == "[":
+            return pl.read_json(path)  # a JSON array of records
+        return pl.read_ndjson(path, infer_schema_length=None)
+    except InputError:
+        raise
+    except (pl.exceptions.PolarsError, OSError, ValueError, RuntimeError) as exc:
+        raise _read_error(exc, path, suffix) from None
+
+
+def _first_char(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip()
+    return head[:1].decode("ascii", errors="replace")
+
+
+def _read_error(exc: Exception, path: Path, suffix: str) -> InputError:
+    message = " ".join(str(exc).split())
+    first = message.split(". ")[0][:200]
+    lowered = message.lower()
+    if "utf-8" in lowered or "utf8" in lowered:
+        return InputError("file is not UTF-8 text", where=str(path), fix="re-save the file with UTF-8 encoding")
+    if isinstance(exc, pl.exceptions.NoDataError):
+        return InputError("file has no data", where=str(path), fix="export the data again with a header and rows")
+    kind = {".parquet": "Parquet", ".pq": "Parquet", ".csv": "CSV", ".tsv": "TSV"}.get(suffix, "JSON lines")
+    return InputError(
+        f"cannot read it as {kind} ({type(exc).__name__}: {first})",
+        where=str(path),
+        fix=f"check that the file is valid, complete {kind} (re-export it if it was cut short)",
+    )
+
+
+def _check_drop_columns(columns: Sequence[str], drop_columns: Sequence[str], where: str) -> None:
+    for name in drop_columns:
+        if name not in columns:
+            raise InputError(
+                f"audit.drop_columns names {name!r}, which is not a column{did_you_mean(name, columns)}",
+                where=where,
+                fix=f"remove it from drop_columns or use one of: {list_columns(columns)}",
+            )
+
+
+def did_you_mean(name: str, columns: Sequence[str]) -> str:
+    """' (did you mean 'x'?)' for close column names (difflib, or a different case), else ''."""
+    close = difflib.get_close_matches(name, list(columns), n=3, cutoff=0.6)
+    lowered = {c.lower(): c for c in columns}
+    if name.lower() in lowered and lowered[name.lower()] not in close:
+        close.insert(0, lowered[name.lower()])
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def list_columns(columns: Sequence[str], limit: int = 30) -> str:
+    """The column names, comma-separated, cut after `limit`."""
+    shown = ", ".join(columns[:limit])
+    return shown + (f", … ({len(columns) - limit} more)" if len(columns) > limit else "")
+
+
+def check_numeric_garbage(df: pl.DataFrame, *, where: str, line_offset: int | None = None) -> None:
+    """Raise when a text column is almost all numbers: a few stray values ('n/a', '12,5', '?') hide a number
+    column. Rows are 0-based; `line_offset` turns one into a file line (2 for CSV: 1-based plus the header)."""
+    for name, dtype in df.schema.items():
+        if dtype != pl.String:
+            continue
+        col = df.get_column(name)
+        stripped = col.str.strip_chars()
+        present = stripped.is_not_null() & (stripped != "")
+        n_present = int(present.sum())
+        if n_present == 0:
+            continue
+        as_number = stripped.cast(pl.Float64, strict=False)
+        bad = present & as_number.is_null()
+        n_bad = int(bad.sum())
+        if n_bad == 0 or (n_present - n_bad) / n_present < NUMERIC_GARBAGE_SHARE:
+            continue
+        first_row = int(bad.arg_true()[0])
+        example = col[first_row]
+        line = f" (file line {first_row + line_offset})" if line_offset is not None else ""
+        raise InputError(
+            f"column {name!r} is numeric except for {n_bad:,} non-numeric value(s) of {n_present:,}, "
+            f"e.g. {example!r} at row {first_row}{line}",
+            where=where,
+            fix=f"correct or blank out the bad values in {name!r} (an empty cell means missing), "
+            "or drop the column with audit.drop_columns",
+        )
+
+
+def data_fingerprint(path: Path, *, chunk_bytes: int = 1 << 20) -> str:
+    """First 16 hex characters of the SHA-256 of the file's bytes (streamed, so large files are fine)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]

@@ -1,0 +1,76 @@
+"""`prepare`: load the spec's data and build its task, ready for the audit (splitting comes after the audit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from harness.candidates.base import Task
+from harness.data.load import data_fingerprint, load_table
+from harness.data.task import build_task_with_notes
+from harness.errors import InputError
+from harness.spec import DecisionSpec
+
+
+@dataclass
+class PreparedData:
+    """The loaded table and its task, with what is needed to record and reproduce the run."""
+
+    df: pl.DataFrame
+    task: Task
+    path: Path
+    fingerprint: str  # data_fingerprint(path): sha256 of the file bytes, 16 hex characters
+    rows_loaded: int  # rows in the file, before dedupe
+    columns_loaded: int  # columns in the file, before audit.drop_columns
+    duplicates_dropped: int = 0  # exact duplicate rows removed by audit.dedupe
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return self.df.height
+
+    @property
+    def n_columns(self) -> int:
+        return self.df.width
+
+
+def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
+    """Load `data_path` (default: the spec's data.path), apply audit.drop_columns and audit.dedupe, build the task."""
+    path = Path(data_path) if data_path is not None else spec.data_path()
+    drop = spec.audit.drop_columns
+    reserved = {
+        "data.target": spec.data.target,
+        "data.id_column": spec.data.id_column,
+        "data.group_column": spec.data.group_column,
+        "data.time_column": spec.data.time_column,
+    }
+    for key, name in reserved.items():
+        if name is not None and name in drop:
+            raise InputError(
+                f"audit.drop_columns removes {name!r}, which is {key}",
+                where="[audit] drop_columns",
+                fix=f"remove {name!r} from drop_columns or change {key}",
+            )
+    df = load_table(path, drop_columns=drop)
+    rows_loaded = df.height
+    notes: list[str] = []
+    if drop:
+        notes.append(f"dropped column(s) by audit.drop_columns: {', '.join(drop)}")
+    duplicates_dropped = 0
+    if spec.audit.dedupe:
+        df = df.unique(maintain_order=True, keep="first")
+        duplicates_dropped = rows_loaded - df.height
+        notes.append(f"audit.dedupe dropped {duplicates_dropped:,} exact duplicate row(s) of {rows_loaded:,}")
+    task, task_notes = build_task_with_notes(df, spec)
+    return PreparedData(
+        df=df,
+        task=task,
+        path=path,
+        fingerprint=data_fingerprint(path),
+        rows_loaded=rows_loaded,
+        columns_loaded=df.width + len(drop),
+        duplicates_dropped=duplicates_dropped,
+        notes=notes + task_notes,
+    )

@@ -1,0 +1,281 @@
+"""From a table and the spec to a `Task`: which column is predicted, what kind of task it is, which columns are
+features and of what kind, and how labels are encoded.
+
+Nothing here drops rows or guesses silently: a missing target value, an unknown column or a one-class target is
+an `InputError` naming the fix. Only the *shape* of the data is read here; no statistic a model could learn from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from harness.candidates.base import Task
+from harness.data.load import did_you_mean, list_columns
+from harness.errors import InputError
+from harness.spec import DecisionSpec
+from harness.types import TaskKind
+
+# An integer target is a class label when it has few distinct values, both absolutely and relative to the rows.
+MAX_INTEGER_CLASSES = 50
+MAX_INTEGER_CLASS_SHARE = 0.05
+
+_FEATURE_FIX = "set data.feature_columns to the columns to use"
+
+
+def build_task(df: pl.DataFrame, spec: DecisionSpec) -> Task:
+    """The `Task` for `df` under `spec`. See `build_task_with_notes` for what was decided on the way."""
+    return build_task_with_notes(df, spec)[0]
+
+
+def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, list[str]]:
+    """`build_task`, plus notes on decisions a reader should know (detected kind, skipped columns)."""
+    data = spec.data
+    notes: list[str] = []
+    for key in ("id_column", "group_column", "time_column"):
+        name = getattr(data, key)
+        if name is not None:
+            _require_column(df, name, f"data.{key}")
+
+    if spec.task is TaskKind.QA:
+        features, text = _qa_columns(df, spec)
+        return Task(TaskKind.QA, data.target or "", features, text_columns=text), notes
+
+    target = data.target
+    if target is None:  # the spec validator already demands it for every non-QA task
+        raise InputError("data.target is not set", where="[data]", fix="name the column to predict")
+    _require_column(df, target, "data.target")
+    y = df.get_column(target)
+    n_missing = y.null_count() + (int(y.is_nan().sum()) if y.dtype.is_float() else 0)
+    if n_missing:
+        raise InputError(
+            f"target {target!r} is missing in {n_missing:,} of {df.height:,} rows",
+            where="[data] target",
+            fix="label those rows or remove them from the file (archbench does not drop rows silently)",
+        )
+
+    kind = spec.task or _detect_kind(y)
+    if spec.task is None:
+        notes.append(f"task detected from target {target!r}: {kind} ({y.n_unique():,} distinct values)")
+    classes: tuple[Any, ...] = ()
+    positive_index: int | None = None
+    if kind.is_classification:
+        classes = tuple(y.unique().sort().to_list())
+        _check_classes(kind, classes, target, y)
+        positive_index = _positive_index(kind, classes, data.positive_label, y)
+    else:
+        _check_regression_target(y, target)
+        if data.positive_label is not None:
+            raise InputError(
+                "data.positive_label is set but the task is regression",
+                where="[data] positive_label",
+                fix="remove positive_label, or set task = 'binary'",
+            )
+
+    features = _feature_columns(df, spec, notes)
+    text = tuple(c for c in data.text_columns if c in features)
+    numeric, categorical = [], []
+    for name in features:
+        if name in text:
+            continue
+        dtype = df.schema[name]
+        if dtype.is_numeric():
+            numeric.append(name)
+        else:
+            categorical.append(name)
+    task = Task(
+        kind=kind,
+        target=target,
+        feature_columns=tuple(features),
+        numeric_columns=tuple(numeric),
+        categorical_columns=tuple(categorical),
+        text_columns=text,
+        classes=classes,
+        positive_index=positive_index,
+    )
+    return task, notes
+
+
+def encode_target(df: pl.DataFrame, task: Task) -> np.ndarray:
+    """Class indices into `task.classes` (int64) for classification, float64 values for regression."""
+    if task.target not in df.columns:
+        raise InputError(f"target column {task.target!r} is not in this table", fix="pass the table the task was built from")
+    y = df.get_column(task.target)
+    if task.is_classification:
+        codes = y.replace_strict(list(task.classes), list(range(len(task.classes))), default=None, return_dtype=pl.Int64)
+        unknown = codes.is_null() & y.is_not_null()
+        if int(codes.null_count()):
+            example = y.filter(unknown)[0] if unknown.any() else None
+            raise InputError(
+                f"target {task.target!r} has {codes.null_count():,} value(s) outside the task's classes "
+                f"{list(task.classes)} (e.g. {example!r})",
+                fix="build the task from the same table, or label those rows with a known class",
+            )
+        return codes.to_numpy().astype(np.int64, copy=False)
+    values = y.cast(pl.Float64, strict=False)
+    if values.null_count() or bool(values.is_nan().any()):
+        raise InputError(
+            f"target {task.target!r} has missing or non-numeric values",
+            fix="fill or remove those rows; a regression target must be a number in every row",
+        )
+    return values.to_numpy().astype(np.float64, copy=False)
+
+
+# ---- detection -------------------------------------------------------------------------------------------
+
+
+def _detect_kind(y: pl.Series) -> TaskKind:
+    n_distinct = y.n_unique()
+    if y.dtype == pl.Boolean or n_distinct == 2:
+        return TaskKind.BINARY
+    if n_distinct < 2:
+        return TaskKind.BINARY  # _check_classes reports the single class
+    if y.dtype in (pl.String, pl.Categorical) or isinstance(y.dtype, pl.Enum):
+        return TaskKind.MULTICLASS
+    if y.dtype.is_integer() and n_distinct <= MAX_INTEGER_CLASSES and n_distinct <= MAX_INTEGER_CLASS_SHARE * len(y):
+        return TaskKind.MULTICLASS
+    if y.dtype.is_numeric():
+        return TaskKind.REGRESSION
+    raise InputError(
+        f"cannot tell the task from target {y.name!r} of type {y.dtype}",
+        where="[data] target",
+        fix="set task = 'binary', 'multiclass' or 'regression' in the spec, or convert the column",
+    )
+
+
+def _check_classes(kind: TaskKind, classes: tuple[Any, ...], target: str, y: pl.Series) -> None:
+    if len(classes) < 2:
+        only = classes[0] if classes else None
+        raise InputError(
+            f"target {target!r} has a single class ({only!r}) in all {len(y):,} rows",
+            where="[data] target",
+            fix="add rows of the other class(es), or pick another target column",
+        )
+    if kind is TaskKind.BINARY and len(classes) != 2:
+        raise InputError(
+            f"task is binary but target {target!r} has {len(classes):,} distinct values",
+            where="task",
+            fix="set task = 'multiclass' (or 'regression'), or map the target to two values",
+        )
+    if y.dtype.is_float() and kind is TaskKind.MULTICLASS and len(classes) > MAX_INTEGER_CLASSES:
+        raise InputError(
+            f"task is multiclass but target {target!r} is a float with {len(classes):,} distinct values",
+            where="task",
+            fix="set task = 'regression', or bin the target into classes",
+        )
+
+
+def _positive_index(kind: TaskKind, classes: tuple[Any, ...], positive_label: Any, y: pl.Series) -> int | None:
+    if positive_label is not None:
+        if kind is not TaskKind.BINARY:
+            raise InputError(
+                "data.positive_label only applies to a binary target",
+                where="[data] positive_label",
+                fix="remove positive_label for a multiclass task",
+            )
+        for i, c in enumerate(classes):  # exact match first, then by text ("1" in TOML for an integer 1)
+            if c == positive_label and type(c) is type(positive_label):
+                return i
+        for i, c in enumerate(classes):
+            if str(c).lower() == str(positive_label).lower():
+                return i
+        raise InputError(
+            f"data.positive_label {positive_label!r} is not a value of the target; its values are {list(classes)}",
+            where="[data] positive_label",
+            fix="set positive_label to one of those values",
+        )
+    if kind is not TaskKind.BINARY:
+        return None
+    if classes in ((0, 1), (False, True)):
+        return 1
+    counts = y.value_counts()
+    count_of = dict(zip(counts[y.name].to_list(), counts["count"].to_list(), strict=True))
+    # The minority class is the one worth finding; on a tie, the later one in sorted order.
+    return min(range(len(classes)), key=lambda i: (count_of[classes[i]], -i))
+
+
+def _check_regression_target(y: pl.Series, target: str) -> None:
+    if not y.dtype.is_numeric():
+        raise InputError(
+            f"task is regression but target {target!r} is {y.dtype}, not a number",
+            where="task",
+            fix="set task = 'binary' or 'multiclass', or convert the target to numbers",
+        )
+    if y.n_unique() < 2:
+        raise InputError(
+            f"regression target {target!r} is constant ({y[0]!r})", where="[data] target", fix="pick another target"
+        )
+
+
+# ---- columns ---------------------------------------------------------------------------------------------
+
+
+def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> list[str]:
+    data = spec.data
+    reserved = {c for c in (data.target, data.id_column, data.group_column, data.time_column) if c}
+    for name in data.text_columns:
+        _require_column(df, name, "data.text_columns")
+        if df.schema[name] != pl.String:
+            raise InputError(
+                f"text column {name!r} holds {df.schema[name]}, not text",
+                where="[data] text_columns",
+                fix=f"remove {name!r} from text_columns (it is used as a numeric/categorical feature)",
+            )
+    if data.feature_columns is not None:
+        if not data.feature_columns:
+            raise InputError("data.feature_columns is empty", where="[data] feature_columns", fix=_FEATURE_FIX)
+        for name in data.feature_columns:
+            _require_column(df, name, "data.feature_columns")
+            if name in reserved:
+                raise InputError(
+                    f"data.feature_columns includes {name!r}, which is the target or an id/group/time column",
+                    where="[data] feature_columns",
+                    fix=f"remove {name!r} from feature_columns",
+                )
+            if not _usable(df.schema[name]):
+                raise InputError(
+                    f"feature {name!r} has type {df.schema[name]}, which no candidate can use",
+                    where="[data] feature_columns",
+                    fix=f"convert {name!r} to a number or text, or remove it from feature_columns",
+                )
+        return list(dict.fromkeys(data.feature_columns))
+
+    features, skipped = [], []
+    for name, dtype in df.schema.items():
+        if name in reserved:
+            continue
+        (features if _usable(dtype) or name in data.text_columns else skipped).append(name)
+    if skipped:
+        notes.append(
+            f"not used as features (type not numeric, text or boolean): {', '.join(skipped)}; "
+            "convert them or list data.feature_columns to include derived columns"
+        )
+    if not features:
+        raise InputError("no feature columns left besides the target and id/group/time", fix=_FEATURE_FIX)
+    return features
+
+
+def _usable(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or dtype in (pl.String, pl.Categorical, pl.Boolean) or isinstance(dtype, pl.Enum)
+
+
+def _qa_columns(df: pl.DataFrame, spec: DecisionSpec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = spec.data
+    if data.target is not None:
+        _require_column(df, data.target, "data.target")
+    names = data.feature_columns or [c for c in df.columns if c not in {data.target, data.id_column}]
+    for name in [*names, *data.text_columns]:
+        _require_column(df, name, "data.feature_columns")
+    return tuple(names), tuple(data.text_columns)
+
+
+def _require_column(df: pl.DataFrame, name: str, key: str) -> None:
+    if name in df.columns:
+        return
+    raise InputError(
+        f"{key} {name!r} is not a column{did_you_mean(name, df.columns)}",
+        where=f"[data] {key.removeprefix('data.')}",
+        fix=f"use one of: {list_columns(df.columns)}",
+    )

@@ -1,0 +1,260 @@
+"""Orchestration: the only module that knows the order of the steps.
+
+spec → data → audit → split (+ contamination audit) → each candidate: fit, measure → decide → record → ADR.
+Each candidate is isolated: an exception becomes a `failed` measurement with its reason and the run goes on;
+the time budget is enforced through the candidate's training hooks. Progress leaves as `Event`s only.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import events as ev
+from harness.errors import CandidateTimeout, InputError, RunCancelled
+from harness.results import Decision, Measurement
+from harness.spec import DecisionSpec
+
+
+@dataclass
+class RunOptions:
+    data_path: Path | None = None  # overrides spec.data.path
+    runs_dir: Path = Path("runs")
+    adr_dir: Path = Path("adr")
+    write_adr: bool = True
+    command: str | None = None  # the exact invocation, for the reproducibility block
+    adr_status: str = "proposed"
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    spec: DecisionSpec
+    record: Any  # harness.record.RunRecord
+    measurements: list[Measurement]
+    decision: Decision | None
+    findings: list[Any]
+    record_path: Path
+    adr_path: Path | None = None
+    cancelled: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, InputError | CandidateTimeout) else f"{type(exc).__name__}: {text}"
+
+
+class _Steps:
+    """Times the steps and emits StepStarted/StepFinished."""
+
+    def __init__(self, emit: Callable[[ev.Event], None]) -> None:
+        self.emit = emit
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str, detail: str = "") -> Iterator[None]:
+        self.emit(ev.StepStarted(name, detail))
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - t0
+            self.timings[name] = self.timings.get(name, 0.0) + seconds
+            self.emit(ev.StepFinished(name, seconds))
+
+
+def run(
+    spec: DecisionSpec,
+    *,
+    options: RunOptions | None = None,
+    on_event: ev.EventSink | None = None,
+    cancel: threading.Event | None = None,
+) -> RunResult:
+    """Run one decision end to end. Bad input raises `InputError` (or `BlockedByAudit`) before any write."""
+    from harness import audit, data
+    from harness import record as rec
+    from harness.candidates import registry
+    from harness.decide import decide
+    from harness.measure import measure_candidate
+
+    options = options or RunOptions()
+    cancel = cancel or threading.Event()
+    emit: Callable[[ev.Event], None] = on_event or (lambda _e: None)
+    steps = _Steps(emit)
+    t_start = time.perf_counter()
+    run_id = rec.new_run_id()
+
+    # ---- data, audit, split: everything that can reject the input happens before any training ----------
+    with steps.step("data", "load and validate"):
+        prepared = data.prepare(spec, options.data_path)
+        task = prepared.task
+        emit(ev.Log(f"{prepared.df.height:,} rows × {prepared.df.width} columns; task {task.kind}"))
+    with steps.step("audit", "duplicates, leakage, conflicts, coverage"):
+        findings = list(audit.audit_table(prepared.df, task, spec))
+        splits = data.make_splits(prepared.df, task, spec)
+        findings += audit.audit_splits(splits.train, splits.test, task, spec)
+        for finding in findings:
+            emit(ev.FindingRaised(finding))
+        audit.check_blocking(findings, spec)
+    for note in splits.notes:
+        emit(ev.Log(note))
+
+    metric = spec.metric_for(task.kind)
+    candidates = registry.select(spec, task)
+    if not candidates:
+        raise InputError(
+            "no candidate applies to this task with the spec's include/exclude",
+            where="[candidates]",
+            fix="widen candidates.include or remove entries from candidates.exclude",
+        )
+    emit(ev.RunStarted(run_id, spec.title, tuple(c.name for c in candidates)))
+
+    # ---- candidates: fit and measure, each isolated ------------------------------------------------------
+    measurements: list[Measurement] = []
+    cancelled = False
+    with steps.step("candidates", f"{len(candidates)} candidates"):
+        for candidate in candidates:
+            if cancel.is_set():
+                cancelled = True
+                break
+            emit(ev.CandidateStarted(candidate.name, str(candidate.family)))
+            try:
+                m = _fit_and_measure(candidate, splits, spec, metric, cancel, emit, measure_candidate)
+            except RunCancelled:
+                cancelled = True
+                m = _failed(candidate, "cancelled", "cancelled by the user before it finished")
+            measurements.append(m)
+            emit(ev.CandidateFinished(candidate.name, m))
+            del candidate
+            gc.collect()
+            if cancelled:
+                break
+
+    with steps.step("decide"):
+        decision = decide(measurements, spec, metric=metric) if measurements else None
+        if decision is not None:
+            emit(ev.DecisionMade(decision))
+
+    record = rec.build_record(
+        run_id=run_id,
+        spec=spec,
+        prepared=prepared,
+        splits=splits,
+        findings=findings,
+        measurements=measurements,
+        decision=decision,
+        command=options.command or _default_command(),
+        timings=steps.timings,
+        cancelled=cancelled,
+    )
+    adr_path: Path | None = None
+    if options.write_adr and decision is not None and not cancelled:
+        with steps.step("adr", "write the decision record"):
+            adr_path = write_adr_for(record, options.adr_dir, status=options.adr_status)
+            record.adr_path = str(adr_path)
+            emit(ev.AdrWritten(str(adr_path)))
+    record.timings = dict(steps.timings)
+    record_path = rec.write_record(record, options.runs_dir)
+    seconds = time.perf_counter() - t_start
+    emit(ev.RunFinished(run_id, str(record_path), str(adr_path) if adr_path else None, seconds, cancelled))
+    return RunResult(
+        run_id=run_id,
+        spec=spec,
+        record=record,
+        measurements=measurements,
+        decision=decision,
+        findings=findings,
+        record_path=record_path,
+        adr_path=adr_path,
+        cancelled=cancelled,
+        timings=dict(steps.timings),
+    )
+
+
+def _fit_and_measure(candidate, splits, spec, metric, cancel, emit, measure_candidate) -> Measurement:
+    from harness.candidates.base import TrainingHooks
+
+    name = candidate.name
+
+    def progress(phase: str) -> Callable[[float, str], None]:
+        return lambda fraction, message="": emit(ev.CandidateProgress(name, phase, fraction, message))
+
+    candidate.hooks = TrainingHooks(
+        deadline=time.monotonic() + spec.candidates.time_budget_s,
+        cancel=cancel,
+        on_progress=progress("fit"),
+    )
+    t0 = time.perf_counter()
+    try:
+        candidate.fit(splits.train, splits.dev)
+    except RunCancelled:
+        raise
+    except CandidateTimeout as exc:
+        return _failed(candidate, "timed_out", f"{_one_line(exc)} ({spec.candidates.time_budget_s:g} s)")
+    except Exception as exc:
+        return _failed(candidate, "failed", f"fit failed: {_one_line(exc)}")
+    train_time_s = time.perf_counter() - t0
+    if cancel.is_set():
+        raise RunCancelled(f"{name}: cancelled")
+    try:
+        m = measure_candidate(
+            candidate, splits.test, metric=metric, spec=spec, seed=spec.seed, on_progress=progress("measure")
+        )
+    except RunCancelled:
+        raise
+    except Exception as exc:
+        return _failed(candidate, "failed", f"measurement failed: {_one_line(exc)}")
+    m.train_time_s = train_time_s
+    m.train_rows = len(splits.train)
+    return m
+
+
+def _failed(candidate: Any, status: str, reason: str) -> Measurement:
+    return Measurement(
+        candidate=candidate.name,
+        family=candidate.family,
+        status=status,  # type: ignore[arg-type]
+        reason=reason,
+        skills=list(getattr(candidate, "skills", ())),
+        interpretable=bool(getattr(candidate, "interpretable", False)),
+        complexity=int(getattr(candidate, "complexity", 3)),
+        requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
+    )
+
+
+def _default_command() -> str:
+    import shlex
+
+    argv = list(sys.argv)
+    if argv and argv[0].endswith(("harness", "__main__.py")):
+        argv[0] = "harness"
+    return shlex.join(argv)
+
+
+def write_adr_for(
+    record: Any, adr_dir: Path, *, status: str = "proposed", supersedes: Path | None = None
+) -> Path:
+    """Render and write the ADR of a finished run (also used by the TUI's ADR screen)."""
+    from harness import adr
+
+    text = adr.render_adr(record, status=status, supersedes=supersedes.name if supersedes else None)
+    path = adr.write_adr(text, adr_dir, record.spec["title"])
+    if supersedes is not None:
+        adr.supersede(supersedes, path)
+    adr.update_index(adr_dir)
+    return path
+
+
+def render_adr_for(record: Any, *, status: str = "proposed") -> str:
+    """The ADR text of a run, without writing it (the TUI previews this)."""
+    from harness import adr
+
+    return adr.render_adr(record, status=status)
