@@ -26,7 +26,8 @@ app = typer.Typer(
 adr_app = typer.Typer(help="Work with the decision records in adr/.", no_args_is_help=True)
 app.add_typer(adr_app, name="adr")
 
-out = Console(soft_wrap=False)
+# Piped output (CI logs, `| tee`) would otherwise wrap the leaderboard at 80 columns.
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2

@@ -118,7 +118,7 @@ def leaderboard(measurements: list[Measurement], decision: Decision | None) -> T
             f"{m.throughput_rows_per_s:,.0f}" if m.throughput_rows_per_s else "—",
             f"{m.size_mb:.2f}" if m.size_mb is not None else "—",
             f"{m.train_time_s:.1f}" if m.train_time_s is not None else "—",
-            f"{m.cost_usd_per_1k:.5f}" if m.cost_usd_per_1k is not None else "—",
+            f"{m.cost_usd_per_1k:.3g}" if m.cost_usd_per_1k is not None else "—",
             Text(verdict + why, style=style),
         )
     return table

@@ -40,7 +40,9 @@ class Provenance(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code_version: str = Field(description="git commit (with '+dirty' when uncommitted changes) or package version")
+    code_version: str = Field(
+        description="git commit (with '+dirty' when uncommitted changes) or package version"
+    )
     git_commit: str | None = None
     git_dirty: bool | None = None
     package_version: str | None = None

@@ -44,8 +44,10 @@ class _Model(BaseModel):
 class DataSummary(_Model):
     path: str
     sha256: str | None = None  # of the file's bytes; None when it could not be read
-    rows: int
+    rows: int  # after audit.drop_columns / audit.dedupe
     columns: list[str] = Field(default_factory=list)
+    rows_loaded: int | None = None  # in the file, before dedupe
+    notes: list[str] = Field(default_factory=list)  # what loading changed (dropped columns, duplicates)
 
     @property
     def n_columns(self) -> int:
@@ -74,14 +76,15 @@ class SplitsSummary(_Model):
 class FindingRecord(_Model):
     """An audit finding as recorded; built from the audit's `Finding` objects or from dicts."""
 
-    severity: str
+    severity: str  # info | warning | blocking
     code: str
     title: str
     evidence: Any = None  # JSON-able: text, numbers, or a small dict/list
     fix: str | None = None
-    blocking: bool = False
+    blocking: bool = False  # default: severity == "blocking"
     acknowledged: bool = False
-    action: str | None = None  # what the run did about it (dropped rows, acknowledged, …)
+    action: str | None = None  # what the run did about it, e.g. "dropped by drop_columns"
+    columns: list[str] = Field(default_factory=list)
 
 
 _FINDING_FIELDS = tuple(FindingRecord.model_fields)
@@ -98,6 +101,12 @@ def finding_to_dict(finding: Any) -> dict[str, Any]:
     for key in ("severity", "code"):
         if key in raw:
             raw[key] = str(getattr(raw[key], "value", raw[key]))
+    if "blocking" not in raw and "severity" in raw:
+        raw["blocking"] = raw["severity"].lower() == "blocking"
+    if "columns" in raw:
+        raw["columns"] = [str(c) for c in raw["columns"] or ()]
+    if raw.get("fix") == "":
+        raw["fix"] = None
     if "evidence" in raw:
         raw["evidence"] = json.loads(json.dumps(raw["evidence"], default=_jsonable))
     return raw
@@ -183,9 +192,14 @@ def build_record(
         spec_toml=spec.to_toml(),
         data=DataSummary(
             path=str(data_path),
-            sha256=getattr(prepared, "sha256", None) or _try_sha256(data_path),
+            # the full digest; the data step's 16-character `fingerprint` is its prefix
+            sha256=getattr(prepared, "sha256", None)
+            or _try_sha256(data_path)
+            or getattr(prepared, "fingerprint", None),
             rows=int(df.height),
             columns=[str(c) for c in df.columns],
+            rows_loaded=getattr(prepared, "rows_loaded", None),
+            notes=[str(n) for n in getattr(prepared, "notes", ()) or ()],
         ),
         task=summarize_task(task, df, spec),
         splits=summarize_splits(splits, spec),
@@ -256,7 +270,7 @@ def _try_sha256(path: Path) -> str | None:
 
 
 def _jsonable(value: Any) -> Any:
-    """`json.dumps` fallback: dates, paths, enums, numpy scalars/arrays. Anything else is a bug → TypeError."""
+    """`json.dumps` fallback: dates, paths, enums, numpy values; anything else is a bug (TypeError)."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Path):
@@ -271,7 +285,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def record_to_json(record: RunRecord) -> str:
-    return json.dumps(record.model_dump(mode="python"), default=_jsonable, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(record.model_dump(mode="python"), default=_jsonable, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def write_record(record: RunRecord, runs_dir: str | Path) -> Path:
@@ -300,11 +316,15 @@ def load_record(path: str | Path) -> RunRecord:
     if p.is_dir():
         p = p / RECORD_FILE
     if not p.is_file():
-        raise InputError("run record not found", where=str(p), fix="pass runs/<run-id>/run.json or its folder")
+        raise InputError(
+            "run record not found", where=str(p), fix="pass runs/<run-id>/run.json or its folder"
+        )
     try:
         raw = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"run record is not valid JSON ({exc})", where=str(p), fix="re-run to write it again") from None
+        raise InputError(
+            f"run record is not valid JSON ({exc})", where=str(p), fix="re-run to write it again"
+        ) from None
     if not isinstance(raw, dict):
         raise InputError("run record is not a JSON object", where=str(p), fix="re-run to write it again")
     version = raw.get("schema_version", SCHEMA_VERSION)

@@ -21,6 +21,7 @@ from harness import events as ev
 from harness.errors import CandidateTimeout, InputError, RunCancelled
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
+from harness.types import TaskKind
 
 
 @dataclass
@@ -97,8 +98,15 @@ def run(
         prepared = data.prepare(spec, options.data_path)
         task = prepared.task
         emit(ev.Log(f"{prepared.df.height:,} rows × {prepared.df.width} columns; task {task.kind}"))
+        for note in prepared.notes:
+            emit(ev.Log(note))
     with steps.step("audit", "duplicates, leakage, conflicts, coverage"):
-        findings = list(audit.audit_table(prepared.df, task, spec))
+        # Audit the table as delivered (before drop_columns / dedupe): the ADR records what was fixed.
+        delivered = prepared.df
+        if (spec.audit.drop_columns or spec.audit.dedupe) and task.kind is not TaskKind.QA:
+            delivered = data.load_table(prepared.path)
+        findings = list(audit.audit_table(delivered, task, spec))
+        del delivered
         splits = data.make_splits(prepared.df, task, spec)
         findings += audit.audit_splits(splits.train, splits.test, task, spec)
         for finding in findings:

@@ -53,11 +53,27 @@ class DataSpec(_Strict):
     )
     text_columns: list[str] = Field(default_factory=list, description="Columns holding free text.")
     positive_label: str | int | bool | None = Field(None, description="Positive class of a binary target.")
+    oos_label: str | int | None = Field(
+        None,
+        description="Text classification: the out-of-scope label ('none of the above'); enables OOS recall "
+        "and in-scope accuracy. Default: a class named oos / out_of_scope / other, if any.",
+    )
     split: SplitStrategy = Field(
         "auto", description="auto: group if group_column, else time, else stratified."
     )
     test_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
     dev_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
+    # ---- QA (task = "qa") ----
+    question_column: str | None = Field(None, description="QA: column holding the question text.")
+    answer_column: str | None = Field(None, description="QA: column holding the reference answer.")
+    answer_doc_column: str | None = Field(
+        None, description="QA: column holding the id of the document that answers the question (gold doc)."
+    )
+    corpus_path: str | None = Field(
+        None, description="QA: the documents: a folder of .md/.txt files, or a CSV/Parquet/JSONL table."
+    )
+    corpus_id_column: str = Field("id", description="QA: document id column of a corpus table.")
+    corpus_text_column: str = Field("text", description="QA: document text column of a corpus table.")
 
 
 class Constraints(_Strict):
@@ -115,6 +131,52 @@ class AuditOptions(_Strict):
     )
     dedupe: bool = Field(False, description="Drop exact duplicate rows before splitting.")
     drop_columns: list[str] = Field(default_factory=list, description="Columns removed before anything else.")
+    near_duplicate_threshold: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.8, description="Jaccard similarity of shingle sets at which two texts count as near-duplicates."
+    )
+    shingle_size: Annotated[int, Field(ge=1, le=64)] = Field(5, description="Shingle length.")
+    shingle_unit: Literal["char", "word"] = Field("char", description="Shingles of characters or of words.")
+    num_perm: Annotated[int, Field(ge=16, le=1024)] = Field(128, description="MinHash signature length.")
+    near_duplicate_numeric_tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.01, description="Rows equal but for one number within this relative difference are near-duplicates."
+    )
+    contamination_blocking_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.05, description="Share of test rows also in train (exactly or nearly) that blocks a run."
+    )
+    leakage_auc_threshold: Annotated[float, Field(gt=0.5, le=1.0)] = Field(
+        0.98, description="A one-feature model with held-out ROC-AUC at or above this is target leakage."
+    )
+    leakage_r2_threshold: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.98, description="Regression: a one-feature model with held-out R² at or above this is leakage."
+    )
+    label_time_column: str | None = Field(
+        None, description="When the label became known; default data.time_column. Later timestamps leak."
+    )
+    min_class_count: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        10, description="Classes with fewer rows than this are reported as rare."
+    )
+    max_missing_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.3, description="Columns missing in more than this share of rows get a warning."
+    )
+    value_ranges: dict[str, list[float]] = Field(
+        default_factory=dict, description="Allowed [min, max] per numeric column, e.g. { amount = [0, 1e6] }."
+    )
+    sample_rows: Annotated[int, Field(ge=1_000, le=100_000_000)] = Field(
+        200_000, description="Rows sampled for leakage, conflicts and near-duplicates on larger data."
+    )
+
+
+class ModelsSpec(_Strict):
+    """Local model directories for the text candidates; nothing is downloaded."""
+
+    encoder_path: str | None = Field(
+        None, description="Sentence-transformers encoder folder; default: all-MiniLM-L6-v2."
+    )
+    generator_path: str | None = Field(None, description="Local causal LM folder (prompt-only, LoRA).")
+    judge_path: str | None = Field(
+        None, description="Local judge LM folder (another family than the generator) for LLM-judged metrics."
+    )
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="auto: CUDA when present.")
 
 
 class DecisionSpec(_Strict):
@@ -134,6 +196,7 @@ class DecisionSpec(_Strict):
     team_skills: dict[str, SkillLevel] = Field(default_factory=dict)
     candidates: CandidateSelection = Field(default_factory=CandidateSelection)
     audit: AuditOptions = Field(default_factory=AuditOptions)
+    models: ModelsSpec = Field(default_factory=ModelsSpec)
 
     _source: Path | None = PrivateAttr(None)
 

@@ -59,7 +59,7 @@ class ZeroRule(BaseCandidate):
         return {"train_mean": self.mean_}
 
 
-# ---- one-feature lookup tables -------------------------------------------------------------------------------
+# ---- one-feature lookup tables ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FeatureScore:
     """Dev (or held-out) score of a lookup table over one feature. Unset metrics do not apply or are undefined

@@ -30,10 +30,14 @@ def load_table(path: Path, *, drop_columns: Sequence[str] = ()) -> pl.DataFrame:
     path = Path(path)
     where = str(path)
     if not path.exists():
-        raise InputError("data file not found", where=where, fix="check data.path in the spec (relative to the spec)")
+        raise InputError(
+            "data file not found", where=where, fix="check data.path in the spec (relative to the spec)"
+        )
     if path.is_dir():
         raise InputError(
-            "is a folder, not a data file", where=where, fix="point data.path at a .csv, .parquet or .jsonl file"
+            "is a folder, not a data file",
+            where=where,
+            fix="point data.path at a .csv, .parquet or .jsonl file",
         )
     suffix = path.suffix.lower()
     if suffix not in _SUPPORTED:
@@ -45,7 +49,9 @@ def load_table(path: Path, *, drop_columns: Sequence[str] = ()) -> pl.DataFrame:
     try:
         size_bytes = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", where=where, fix="check its permissions") from None
+        raise InputError(
+            f"cannot read file ({exc.strerror})", where=where, fix="check its permissions"
+        ) from None
     if size_bytes == 0:
         raise InputError("file is empty", where=where, fix="export the data again; the file has no bytes")
 
@@ -68,7 +74,9 @@ def _read(path: Path, suffix: str, drop_columns: list[str]) -> pl.DataFrame:
         if suffix in _CSV:
             # Infer types from every row: with a short sample a late "n/a" in a number column makes polars
             # fail (or guess wrong); a full scan yields a string column that `check_numeric_garbage` explains.
-            return pl.read_csv(path, separator=_CSV[suffix], infer_schema_length=None, encoding="utf8")
+            return pl.read_csv(
+                path, separator=_CSV[suffix], infer_schema_length=None, encoding="utf8", try_parse_dates=True
+            )
         if suffix in _PARQUET:
             lazy = pl.scan_parquet(path)
             _check_drop_columns(lazy.collect_schema().names(), drop_columns, where)
@@ -93,9 +101,13 @@ def _read_error(exc: Exception, path: Path, suffix: str) -> InputError:
     first = message.split(". ")[0][:200]
     lowered = message.lower()
     if "utf-8" in lowered or "utf8" in lowered:
-        return InputError("file is not UTF-8 text", where=str(path), fix="re-save the file with UTF-8 encoding")
+        return InputError(
+            "file is not UTF-8 text", where=str(path), fix="re-save the file with UTF-8 encoding"
+        )
     if isinstance(exc, pl.exceptions.NoDataError):
-        return InputError("file has no data", where=str(path), fix="export the data again with a header and rows")
+        return InputError(
+            "file has no data", where=str(path), fix="export the data again with a header and rows"
+        )
     kind = {".parquet": "Parquet", ".pq": "Parquet", ".csv": "CSV", ".tsv": "TSV"}.get(suffix, "JSON lines")
     return InputError(
         f"cannot read it as {kind} ({type(exc).__name__}: {first})",
@@ -131,7 +143,7 @@ def list_columns(columns: Sequence[str], limit: int = 30) -> str:
 
 def check_numeric_garbage(df: pl.DataFrame, *, where: str, line_offset: int | None = None) -> None:
     """Raise when a text column is almost all numbers: a few stray values ('n/a', '12,5', '?') hide a number
-    column. Rows are 0-based; `line_offset` turns one into a file line (2 for CSV: 1-based plus the header)."""
+    column. Rows are 0-based; `line_offset` turns one into a file line (CSV: 2, for 1-based plus header)."""
     for name, dtype in df.schema.items():
         if dtype != pl.String:
             continue

@@ -1,4 +1,4 @@
-"""`prepare`: load the spec's data and build its task, ready for the audit (splitting comes after the audit)."""
+"""`prepare`: load the spec's data and build its task, ready for the audit (the split comes after it)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ class PreparedData:
 
 
 def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
-    """Load `data_path` (default: the spec's data.path), apply audit.drop_columns and audit.dedupe, build the task."""
+    """Load `data_path` (default: the spec's data.path), apply audit.drop_columns and audit.dedupe, and
+    build the task. Does not split: the audit runs on the whole table first."""
     path = Path(data_path) if data_path is not None else spec.data_path()
     drop = spec.audit.drop_columns
     reserved = {

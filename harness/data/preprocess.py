@@ -4,18 +4,20 @@ Statistics learned in `fit` (from train, never from dev or test):
 
 * per categorical column: a vocabulary, value → code 1..n, for values seen at least `min_category_count` times
   (most frequent first, at most `max_categories`). Everything else — rarer values, values never seen in train,
-  nulls — is code 0, "unknown". Grouping rare values with unknown (as scikit-learn's `min_frequency` does) means
-  the unknown code is trained on real rows, so a value first met at serving time lands somewhere sensible.
+  nulls — is code 0, "unknown". Grouping rare values with unknown (as scikit-learn's `min_frequency` does)
+  means the unknown code is trained on real rows, so a value first met at serving time lands somewhere
+  sensible.
 * per numeric column: the median (imputation for the net), the mean and standard deviation after imputation
   (standardisation for the net), and whether train had missing values there (then the net gets a
   missing-indicator column; a column complete in train gets none — its indicator would be a constant).
 
 Trees get numeric values as float32 with NaN for missing (XGBoost and LightGBM route missing values natively)
-followed by the category codes. The net gets standardised numerics + indicators and the codes for its embeddings.
+followed by the category codes. The net gets standardised numerics + indicators, and the codes for its
+embeddings.
 
 Serving latency is measured on batches of one row, so `transform` avoids polars expression building per call:
-a per-column `to_numpy` for numerics and a dict lookup per value for categoricals (~20 µs for 10 + 5 columns on
-one row, where `replace_strict` costs ~100 µs fixed). Past `_VECTORISED_FROM_ROWS` rows the vectorised
+a per-column `to_numpy` for numerics and a dict lookup per value for categoricals (~20 µs for 10 + 5 columns
+on one row, where `replace_strict` costs ~100 µs fixed). Past `_VECTORISED_FROM_ROWS` rows the vectorised
 `replace_strict` wins (0.7 ms vs 3.2 ms for 10k rows × 5 columns) and is used instead.
 See `benchmarks/bench_predict_latency.py`.
 """
@@ -53,7 +55,7 @@ class TabularEncoder:
         self.min_category_count = min_category_count
         self.max_categories = max_categories
 
-    # ---- fitting ---------------------------------------------------------------------------------------------
+    # ---- fitting ------------------------------------------------------------------------------------------
     def fit(self, X: pl.DataFrame) -> Self:
         """Learn vocabularies and numeric statistics from the training frame `X`."""
         if not self.numeric_columns and not self.categorical_columns:
@@ -101,7 +103,7 @@ class TabularEncoder:
         self.indicator_index_ = np.flatnonzero(missing.any(axis=0))
         return self
 
-    # ---- transforming ----------------------------------------------------------------------------------------
+    # ---- transforming -------------------------------------------------------------------------------------
     @property
     def feature_names(self) -> list[str]:
         """Column order of `for_trees` (numerics first, then categoricals)."""
@@ -118,7 +120,9 @@ class TabularEncoder:
     def column_codes(self, batch: pl.DataFrame, j: int, column: str) -> np.ndarray | list[int]:
         """Codes of one categorical column (the `j`-th); dict lookups for small batches, polars for large."""
         series = _get(batch, column)
-        if series.dtype != pl.String:
+        if series.dtype == pl.Object:  # e.g. built from a numpy object array; polars cannot cast these
+            series = pl.Series([None if v is None else str(v) for v in series.to_list()], dtype=pl.String)
+        elif series.dtype != pl.String:
             series = series.cast(pl.String)
         if batch.height < _VECTORISED_FROM_ROWS:
             vocabulary = self.vocabularies_[j]
@@ -155,6 +159,8 @@ class TabularEncoder:
             series = _get(batch, column)
             if not series.dtype.is_numeric():
                 # Booleans and dates become numbers; text that is not a number becomes missing.
+                if series.dtype == pl.Object:
+                    series = pl.Series(series.to_list(), strict=False)
                 series = series.cast(pl.Float64, strict=False)
             out[:, j] = series.to_numpy()
         return out

@@ -7,12 +7,12 @@ Only the split itself is computed here; every statistic a model learns is fit on
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
-from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold, train_test_split
 
 from harness.candidates.base import Split, Task
 from harness.data.task import encode_target
@@ -22,6 +22,8 @@ from harness.types import TaskKind
 
 # Every class needs one row in each of train, dev and test.
 MIN_ROWS_PER_CLASS = 3
+# Above this many groups a random group split keeps the class balance by itself (and is much faster).
+MAX_GROUPS_FOR_STRATIFIED = 20_000
 
 
 @dataclass
@@ -32,7 +34,7 @@ class Splits:
     strategy: str  # "stratified" | "random" | "group" | "time"
     notes: list[str] = field(default_factory=list)
 
-    def __iter__(self):  # noqa: ANN204 — `for split in splits`
+    def __iter__(self) -> Iterator[Split]:  # `for split in splits`
         return iter((self.train, self.dev, self.test))
 
 
@@ -47,20 +49,28 @@ def resolve_strategy(task: Task, spec: DecisionSpec) -> str:
             return "time"
         return "stratified" if task.is_classification else "random"
     if strategy == "group" and not data.group_column:
-        raise InputError("split = 'group' needs data.group_column", where="[data] split", fix="set data.group_column")
+        raise InputError(
+            "split = 'group' needs data.group_column", where="[data] split", fix="set data.group_column"
+        )
     if strategy == "time" and not data.time_column:
-        raise InputError("split = 'time' needs data.time_column", where="[data] split", fix="set data.time_column")
+        raise InputError(
+            "split = 'time' needs data.time_column", where="[data] split", fix="set data.time_column"
+        )
     if strategy == "stratified" and not task.is_classification:
         raise InputError(
-            "split = 'stratified' needs a classification target", where="[data] split", fix="use split = 'random'"
+            "split = 'stratified' needs a classification target",
+            where="[data] split",
+            fix="use split = 'random'",
         )
     return strategy
 
 
 def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec) -> Splits:
     """Split `df` into train/dev/test under the spec's strategy, fractions and seed."""
-    if task.kind is TaskKind.QA:
-        raise InputError("make_splits handles tabular tasks; QA data is split by the QA candidates", where="task")
+    if task.kind is TaskKind.QA:  # QA splits carry the corpus: harness.data.qa owns them
+        from harness.data.qa import make_qa_splits
+
+        return make_qa_splits(df, task, spec)
     data = spec.data
     n = df.height
     n_test = max(1, round(n * data.test_fraction))
@@ -76,16 +86,32 @@ def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec) -> Splits:
     if task.is_classification and strategy in ("stratified", "group"):
         _check_class_counts(y, task, strategy)
 
-    if strategy == "stratified":
-        train_idx, dev_idx, test_idx = _stratified(y, n_test, n_dev, spec.seed)
-    elif strategy == "random":
-        train_idx, dev_idx, test_idx = _stratified(None, n_test, n_dev, spec.seed, n=n)
-    elif strategy == "group":
-        groups = _column_values(df, data.group_column, "group_column")
-        train_idx, dev_idx, test_idx = _by_group(y, groups, task, data.test_fraction, data.dev_fraction, spec.seed)
-    else:
-        times = _column_values(df, data.time_column, "time_column")
-        train_idx, dev_idx, test_idx = _by_time(times, n_test, n_dev)
+    if strategy == "stratified" and min(n_test, n_dev) < task.n_classes:
+        raise InputError(
+            f"a dev split of {n_dev:,} and a test split of {n_test:,} rows cannot hold all "
+            f"{task.n_classes:,} classes",
+            where="[data]",
+            fix="raise data.dev_fraction / data.test_fraction, add rows, or merge rare classes",
+        )
+    try:
+        if strategy == "stratified":
+            train_idx, dev_idx, test_idx = _stratified(y, n_test, n_dev, spec.seed)
+        elif strategy == "random":
+            train_idx, dev_idx, test_idx = _stratified(None, n_test, n_dev, spec.seed, n=n)
+        elif strategy == "group":
+            groups = _column_values(df, data.group_column, "group_column")
+            train_idx, dev_idx, test_idx = _by_group(
+                y, groups, task, data.test_fraction, data.dev_fraction, spec.seed
+            )
+        else:
+            times = _column_values(df, data.time_column, "time_column")
+            train_idx, dev_idx, test_idx = _by_time(times, n_test, n_dev)
+    except ValueError as exc:  # sklearn's own refusal (e.g. too few rows of a class to stratify)
+        raise InputError(
+            f"cannot make a {strategy} split: {' '.join(str(exc).split())}",
+            where="[data] split",
+            fix="add rows, change data.test_fraction / data.dev_fraction, or pick another split strategy",
+        ) from None
 
     notes = [
         f"{strategy} split (seed {spec.seed}): train {len(train_idx):,} / dev {len(dev_idx):,} / "
@@ -116,6 +142,8 @@ Indices = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _stratified(y: np.ndarray | None, n_test: int, n_dev: int, seed: int, *, n: int | None = None) -> Indices:
     """Stratified on `y` (or plain random when `y` is None) via sklearn's train_test_split, twice."""
+    from sklearn.model_selection import train_test_split  # lazy: keeps `import harness.data` light
+
     index = np.arange(len(y) if y is not None else int(n or 0))
     rest, test = train_test_split(index, test_size=n_test, stratify=y, random_state=seed)
     train, dev = train_test_split(
@@ -128,7 +156,11 @@ def _by_group(
     y: np.ndarray, groups: np.ndarray, task: Task, test_fraction: float, dev_fraction: float, seed: int
 ) -> Indices:
     """No group in two splits. Classification keeps the class balance with StratifiedGroupKFold (one fold is
-    held out, so the realised fraction is 1/round(1/fraction)); regression uses GroupShuffleSplit."""
+    held out, so the realised fraction is 1/round(1/fraction)); regression, and classification with very many
+    groups (where random groups balance the classes anyway and StratifiedGroupKFold's per-group loop is slow),
+    use GroupShuffleSplit."""
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
     index = np.arange(len(y))
     n_groups = len(np.unique(groups))
     if n_groups < 3:
@@ -140,7 +172,7 @@ def _by_group(
 
     def hold_out(idx: np.ndarray, fraction: float, salt: int) -> tuple[np.ndarray, np.ndarray]:
         n_groups_here = len(np.unique(groups[idx]))
-        if task.is_classification:
+        if task.is_classification and n_groups_here <= MAX_GROUPS_FOR_STRATIFIED:
             n_folds = min(max(2, round(1 / fraction)), n_groups_here)
             splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed + salt)
             with warnings.catch_warnings():  # "least populated class has fewer members than n_splits"
@@ -164,8 +196,12 @@ def _by_time(times: np.ndarray, n_test: int, n_dev: int) -> Indices:
     return order[: n - n_test - n_dev], order[n - n_test - n_dev : n - n_test], order[n - n_test :]
 
 
-def _cap_train(train_idx: np.ndarray, y: np.ndarray, task: Task, cap: int, seed: int, notes: list[str]) -> np.ndarray:
-    """Keep `cap` training rows (stratified when possible): the spec says the team only has that many labels."""
+def _cap_train(
+    train_idx: np.ndarray, y: np.ndarray, task: Task, cap: int, seed: int, notes: list[str]
+) -> np.ndarray:
+    """Keep `cap` training rows (stratified when possible): the team only has that many labels."""
+    from sklearn.model_selection import train_test_split
+
     stratify = y[train_idx] if task.is_classification else None
     if stratify is not None:
         counts = np.bincount(stratify, minlength=task.n_classes)
@@ -174,7 +210,8 @@ def _cap_train(train_idx: np.ndarray, y: np.ndarray, task: Task, cap: int, seed:
     kept, _ = train_test_split(train_idx, train_size=cap, stratify=stratify, random_state=seed + 2)
     how = "stratified" if stratify is not None else "random"
     notes.append(
-        f"training capped at constraints.labelled_examples = {cap:,} rows ({how} sample of {len(train_idx):,})"
+        f"training capped at constraints.labelled_examples = {cap:,} rows "
+        f"({how} sample of {len(train_idx):,})"
     )
     return np.sort(kept)
 
@@ -187,8 +224,8 @@ def _check_class_counts(y: np.ndarray, task: Task, strategy: str) -> None:
     worst = int(np.argmin(counts))
     if counts[worst] < MIN_ROWS_PER_CLASS:
         raise InputError(
-            f"class {task.classes[worst]!r} of target {task.target!r} has {counts[worst]} row(s); a {strategy} "
-            f"train/dev/test split needs at least {MIN_ROWS_PER_CLASS} of every class",
+            f"class {task.classes[worst]!r} of target {task.target!r} has {counts[worst]} row(s); "
+            f"a {strategy} train/dev/test split needs at least {MIN_ROWS_PER_CLASS} of every class",
             where="[data] target",
             fix="add labelled rows of that class, merge it into another class, or remove its rows",
         )
@@ -205,7 +242,9 @@ def _check_every_class_present(
 ) -> None:
     """Train must see every class; binary dev/test need both classes or their metrics are undefined."""
     for name, idx in (("train", train_idx), ("dev", dev_idx), ("test", test_idx)):
-        missing = [task.classes[k] for k in np.flatnonzero(np.bincount(y[idx], minlength=task.n_classes) == 0)]
+        missing = [
+            task.classes[k] for k in np.flatnonzero(np.bincount(y[idx], minlength=task.n_classes) == 0)
+        ]
         if not missing:
             continue
         if name == "train" or task.kind is TaskKind.BINARY:
@@ -215,7 +254,9 @@ def _check_every_class_present(
                 fix="raise data.test_fraction / data.dev_fraction, add rows of that class, "
                 "or use split = 'stratified'",
             )
-        notes.append(f"{name} split has no rows of class(es) {missing}; per-class metrics for them are undefined")
+        notes.append(
+            f"{name} split has no rows of class(es) {missing}; per-class metrics for them are undefined"
+        )
 
 
 def _column_values(df: pl.DataFrame, name: str | None, key: str) -> np.ndarray:
@@ -230,10 +271,16 @@ def _column_values(df: pl.DataFrame, name: str | None, key: str) -> np.ndarray:
     return col.to_numpy()
 
 
-def _make_split(name: str, df: pl.DataFrame, y: np.ndarray, task: Task, spec: DecisionSpec, idx: np.ndarray) -> Split:
+def _make_split(
+    name: str, df: pl.DataFrame, y: np.ndarray, task: Task, spec: DecisionSpec, idx: np.ndarray
+) -> Split:
     rows = df[idx]
     extra: dict[str, Any] = {"row_index": idx.astype(np.int64)}
-    for key, column in (("ids", spec.data.id_column), ("groups", spec.data.group_column), ("times", spec.data.time_column)):
+    for key, column in (
+        ("ids", spec.data.id_column),
+        ("groups", spec.data.group_column),
+        ("times", spec.data.time_column),
+    ):
         if column is not None and column in df.columns:
             extra[key] = rows.get_column(column).to_numpy()
     return Split(name=name, task=task, X=rows.select(task.feature_columns), y=y[idx], extra=extra)

@@ -1,8 +1,8 @@
-"""From a table and the spec to a `Task`: which column is predicted, what kind of task it is, which columns are
-features and of what kind, and how labels are encoded.
+"""From a table and the spec to a `Task`: which column is predicted, what kind of task it is, which columns
+are features and of what kind, and how labels are encoded.
 
-Nothing here drops rows or guesses silently: a missing target value, an unknown column or a one-class target is
-an `InputError` naming the fix. Only the *shape* of the data is read here; no statistic a model could learn from.
+Nothing here drops rows or guesses silently: a missing target value, an unknown column or a one-class target
+is an `InputError` naming the fix. Only the *shape* of the data is read here, no statistic a model learns.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from harness.errors import InputError
 from harness.spec import DecisionSpec
 from harness.types import TaskKind
 
-# An integer target is a class label when it has few distinct values, both absolutely and relative to the rows.
+# An integer target is a class label when it has few distinct values, absolutely and relative to the rows.
 MAX_INTEGER_CLASSES = 50
 MAX_INTEGER_CLASS_SHARE = 0.05
 
@@ -39,9 +39,10 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
         if name is not None:
             _require_column(df, name, f"data.{key}")
 
-    if spec.task is TaskKind.QA:
-        features, text = _qa_columns(df, spec)
-        return Task(TaskKind.QA, data.target or "", features, text_columns=text), notes
+    if spec.task is TaskKind.QA:  # question/answer columns and a corpus: harness.data.qa owns those
+        from harness.data.qa import build_qa_task
+
+        return build_qa_task(df, spec), notes
 
     target = data.target
     if target is None:  # the spec validator already demands it for every non-QA task
@@ -101,10 +102,15 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
 def encode_target(df: pl.DataFrame, task: Task) -> np.ndarray:
     """Class indices into `task.classes` (int64) for classification, float64 values for regression."""
     if task.target not in df.columns:
-        raise InputError(f"target column {task.target!r} is not in this table", fix="pass the table the task was built from")
+        raise InputError(
+            f"target column {task.target!r} is not in this table",
+            fix="pass the table the task was built from",
+        )
     y = df.get_column(task.target)
     if task.is_classification:
-        codes = y.replace_strict(list(task.classes), list(range(len(task.classes))), default=None, return_dtype=pl.Int64)
+        codes = y.replace_strict(
+            list(task.classes), list(range(len(task.classes))), default=None, return_dtype=pl.Int64
+        )
         unknown = codes.is_null() & y.is_not_null()
         if int(codes.null_count()):
             example = y.filter(unknown)[0] if unknown.any() else None
@@ -134,7 +140,11 @@ def _detect_kind(y: pl.Series) -> TaskKind:
         return TaskKind.BINARY  # _check_classes reports the single class
     if y.dtype in (pl.String, pl.Categorical) or isinstance(y.dtype, pl.Enum):
         return TaskKind.MULTICLASS
-    if y.dtype.is_integer() and n_distinct <= MAX_INTEGER_CLASSES and n_distinct <= MAX_INTEGER_CLASS_SHARE * len(y):
+    if (
+        y.dtype.is_integer()
+        and n_distinct <= MAX_INTEGER_CLASSES
+        and n_distinct <= MAX_INTEGER_CLASS_SHARE * len(y)
+    ):
         return TaskKind.MULTICLASS
     if y.dtype.is_numeric():
         return TaskKind.REGRESSION
@@ -167,7 +177,9 @@ def _check_classes(kind: TaskKind, classes: tuple[Any, ...], target: str, y: pl.
         )
 
 
-def _positive_index(kind: TaskKind, classes: tuple[Any, ...], positive_label: Any, y: pl.Series) -> int | None:
+def _positive_index(
+    kind: TaskKind, classes: tuple[Any, ...], positive_label: Any, y: pl.Series
+) -> int | None:
     if positive_label is not None:
         if kind is not TaskKind.BINARY:
             raise InputError(
@@ -182,7 +194,8 @@ def _positive_index(kind: TaskKind, classes: tuple[Any, ...], positive_label: An
             if str(c).lower() == str(positive_label).lower():
                 return i
         raise InputError(
-            f"data.positive_label {positive_label!r} is not a value of the target; its values are {list(classes)}",
+            f"data.positive_label {positive_label!r} is not a value of the target; "
+            f"its values are {list(classes)}",
             where="[data] positive_label",
             fix="set positive_label to one of those values",
         )
@@ -205,7 +218,9 @@ def _check_regression_target(y: pl.Series, target: str) -> None:
         )
     if y.n_unique() < 2:
         raise InputError(
-            f"regression target {target!r} is constant ({y[0]!r})", where="[data] target", fix="pick another target"
+            f"regression target {target!r} is constant ({y[0]!r})",
+            where="[data] target",
+            fix="pick another target",
         )
 
 
@@ -225,7 +240,9 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
             )
     if data.feature_columns is not None:
         if not data.feature_columns:
-            raise InputError("data.feature_columns is empty", where="[data] feature_columns", fix=_FEATURE_FIX)
+            raise InputError(
+                "data.feature_columns is empty", where="[data] feature_columns", fix=_FEATURE_FIX
+            )
         for name in data.feature_columns:
             _require_column(df, name, "data.feature_columns")
             if name in reserved:
@@ -258,17 +275,9 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
 
 
 def _usable(dtype: pl.DataType) -> bool:
-    return dtype.is_numeric() or dtype in (pl.String, pl.Categorical, pl.Boolean) or isinstance(dtype, pl.Enum)
-
-
-def _qa_columns(df: pl.DataFrame, spec: DecisionSpec) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    data = spec.data
-    if data.target is not None:
-        _require_column(df, data.target, "data.target")
-    names = data.feature_columns or [c for c in df.columns if c not in {data.target, data.id_column}]
-    for name in [*names, *data.text_columns]:
-        _require_column(df, name, "data.feature_columns")
-    return tuple(names), tuple(data.text_columns)
+    return (
+        dtype.is_numeric() or dtype in (pl.String, pl.Categorical, pl.Boolean) or isinstance(dtype, pl.Enum)
+    )
 
 
 def _require_column(df: pl.DataFrame, name: str, key: str) -> None:

@@ -1,8 +1,8 @@
 """Per-request latency and batch throughput, measured on a candidate's real `predict` path.
 
 Latency is what one caller waits for one row (a batch of one), warm: the first calls pay for lazy
-initialisation, JIT and cache misses that a long-running server pays once. Throughput is rows per second of one
-process fed full batches, which is what prices a prediction (see `harness.measure.cost`).
+initialisation, JIT and cache misses that a long-running server pays once. Throughput is rows per second of
+one process fed full batches, which is what prices a prediction (see `harness.measure.cost`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from harness.errors import InputError
 from harness.results import LatencyStats
 
 MIN_TIMED_CALLS = 200  # below this a p99 is one or two samples: stop early only after this many
-_DISTINCT_ROWS = 1000  # single-row frames cycled through, so a cache keyed on the input cannot flatter the model
+_DISTINCT_ROWS = (
+    1000  # single-row frames cycled through, so a cache keyed on the input cannot flatter the model
+)
 
 
 def measure_latency(
@@ -38,10 +40,10 @@ def measure_latency(
     so a slow candidate costs seconds, not minutes, and its p99 still rests on a few hundred samples.
     Warm-up stops after `warmup` calls or a tenth of `max_seconds`, whichever comes first (at least one call).
 
-    Python's garbage collector is off during the timed loop: a collection's pause depends on everything alive in
-    *this* process (datasets, other fitted candidates, the harness) and would land in whichever call happened to
-    trigger it, adding the harness's heap to the candidate's tail latency. The candidate's own allocations are
-    still timed; only the cyclic collector's sweeps are excluded (and run before the loop).
+    Python's garbage collector is off during the timed loop: a collection's pause depends on everything alive
+    in *this* process (datasets, other fitted candidates, the harness) and would land in whichever call
+    happened to trigger it, adding the harness's heap to the candidate's tail latency. The candidate's own
+    allocations are still timed; only the cyclic collector's sweeps are excluded (and run before the loop).
     """
     if rows.height == 0:
         raise InputError("no rows to time predictions on", where="measure", fix="use a non-empty test split")
@@ -91,8 +93,9 @@ def measure_throughput(
     batch_size: int = 1024,
     min_seconds: float = 1.0,
 ) -> float:
-    """Rows per second of `predict` on repeated full batches of `batch_size` rows (fewer if `rows` is shorter),
-    after one warm-up batch; at least one timed batch, then batches until `min_seconds` have passed."""
+    """Rows per second of `predict` on repeated full batches of `batch_size` rows (fewer if `rows` is
+    shorter), after one warm-up batch; at least one timed batch, then batches until `min_seconds` have
+    passed."""
     if rows.height == 0:
         raise InputError("no rows to time predictions on", where="measure", fix="use a non-empty test split")
     if batch_size < 1:

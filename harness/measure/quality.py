@@ -1,15 +1,17 @@
 """Quality metrics with seeded, paired bootstrap 95% confidence intervals.
 
 Point estimates come from scikit-learn. The intervals come from a percentile bootstrap over test rows, written
-as *count weighting*: a resample that draws row i c_i times has the same metric as the full test set scored with
-`sample_weight=c`. Every metric here is a function of weighted sums (confusion counts, cumulative true/false
-positives along the score ordering, weighted residual sums), so all resamples of a chunk are evaluated at once
-with matrix products and one cumulative sum — the rows are sorted by score once, not once per resample.
+as *count weighting*: a resample that draws row i c_i times has the same metric as the full test set scored
+with `sample_weight=c`. Every metric here is a function of weighted sums (confusion counts, cumulative
+true/false positives along the score ordering, weighted residual sums), so all resamples of a chunk are
+evaluated at once with matrix products and one cumulative sum — the rows are sorted by score once, not once
+per resample.
 
 Why not `scipy.stats.bootstrap`: it hands the statistic resampled *arrays*, so ROC-AUC / PR-AUC would re-sort
-every resample (1000 × sklearn calls on 12k rows take several seconds per metric per candidate, this takes
-~0.1 s), and its BCa default breaks on the degenerate resamples a rare class produces. The weighted versions are
-checked against sklearn with `sample_weight` in `tests/measure/test_quality.py`.
+every resample — 1000 sklearn `average_precision_score` calls on 12k rows took ~5 s; this path ~0.5 s with
+the resamples drawn (shared 2-core machine) — and its BCa default breaks on the degenerate resamples a rare
+class produces. The weighted versions
+are checked against sklearn with `sample_weight` in `tests/measure/test_quality.py`.
 
 Comparability: the resampled row indices depend only on (seed, number of rows, n_boot), so every candidate
 scored on the same test split with the same seed sees the *same* resamples (a paired bootstrap).
@@ -35,6 +37,13 @@ from harness.types import TaskKind
 
 CI_LEVEL = 0.95
 _CHUNK_CELLS = 3_000_000  # resamples × rows evaluated at once (≈ 24 MB per float64 array)
+
+
+class MetricUnavailable(Exception):
+    """The predictions lack what a metric needs (labels only, no probabilities; no retrieved ids; …).
+
+    Raised by metric functions; `score` leaves such a secondary metric out, and fails only when it is the
+    optimizing metric."""
 
 
 # ---- inputs ------------------------------------------------------------------------------------------------
@@ -63,26 +72,26 @@ class Scored:
             self._cache[key] = make()
         return self._cache[key]
 
-    # derived arrays ------------------------------------------------------------------------------------------
+    # derived arrays ---------------------------------------------------------------------------------------
     def y_positive(self) -> np.ndarray:
         return self.cached("y_positive", lambda: (self.y_true == self.positive_index).astype(np.float64))
 
     def positive_score(self) -> np.ndarray:
-        return self._need_proba()[:, self.positive_index]
+        return self.need_proba()[:, self.positive_index]
 
-    def _need_proba(self) -> np.ndarray:
+    def need_proba(self) -> np.ndarray:
         if self.proba is None:
-            raise InputError("metric needs class probabilities", where="predictions", fix="return `proba`")
+            raise MetricUnavailable("needs class probabilities (Predictions.proba)")
         return self.proba
 
-    def _need_labels(self) -> np.ndarray:
+    def need_labels(self) -> np.ndarray:
         if self.labels is None:
-            raise InputError("metric needs class labels", where="predictions", fix="return `labels` or `proba`")
+            raise MetricUnavailable("needs class labels (Predictions.labels or .proba)")
         return self.labels
 
-    def _need_values(self) -> np.ndarray:
+    def need_values(self) -> np.ndarray:
         if self.values is None:
-            raise InputError("regression metric needs `values`", where="predictions", fix="return `values`")
+            raise MetricUnavailable("needs predicted values (Predictions.values)")
         return self.values
 
 
@@ -90,7 +99,9 @@ def _prepare(task: Task, y_true: np.ndarray, preds: Predictions) -> Scored:
     y = np.asarray(y_true)
     n = len(y)
     if n == 0:
-        raise InputError("test split is empty", where="measure", fix="use a larger test_fraction or more data")
+        raise InputError(
+            "test split is empty", where="measure", fix="use a larger test_fraction or more data"
+        )
     if len(preds) != n:
         raise ValueError(f"{len(preds)} predictions for {n} test rows")
     if task.kind is TaskKind.QA:
@@ -118,7 +129,9 @@ def _prepare(task: Task, y_true: np.ndarray, preds: Predictions) -> Scored:
 
 # ---- the metric registry -----------------------------------------------------------------------------------
 PointFn = Callable[[Scored], float]
-ResampledFn = Callable[[Scored, np.ndarray], np.ndarray]  # (inputs, counts B × n) -> B values, NaN = undefined
+ResampledFn = Callable[
+    [Scored, np.ndarray], np.ndarray
+]  # (inputs, counts B × n) -> B values, NaN = undefined
 
 
 @dataclass(frozen=True)
@@ -142,14 +155,14 @@ class MetricFunction:
         return cls(point, resampled)
 
 
-# classification: sklearn for the point estimate ---------------------------------------------------------------
+# classification: sklearn for the point estimate ------------------------------------------------------------
 def _sk_roc_auc(s: Scored) -> float:
     from sklearn.metrics import roc_auc_score
 
     if s.task.kind is TaskKind.BINARY:
         return float(roc_auc_score(s.y_positive(), s.positive_score()))
     # one-vs-rest, macro: sklearn's multi_class="ovr" average, restricted to classes present in y_true
-    proba = s._need_proba()
+    proba = s.need_proba()
     aucs = [roc_auc_score(s.y_true == k, proba[:, k]) for k in _classes_with_both(s)]
     return float(np.mean(aucs))
 
@@ -163,36 +176,36 @@ def _sk_pr_auc(s: Scored) -> float:
 def _sk_f1(s: Scored) -> float:
     from sklearn.metrics import f1_score
 
-    return float(f1_score(s.y_true, s._need_labels(), pos_label=s.positive_index, zero_division=0.0))
+    return float(f1_score(s.y_true, s.need_labels(), pos_label=s.positive_index, zero_division=0.0))
 
 
 def _sk_macro_f1(s: Scored) -> float:
     from sklearn.metrics import f1_score
 
-    return float(f1_score(s.y_true, s._need_labels(), average="macro", zero_division=0.0))
+    return float(f1_score(s.y_true, s.need_labels(), average="macro", zero_division=0.0))
 
 
 def _sk_accuracy(s: Scored) -> float:
     from sklearn.metrics import accuracy_score
 
-    return float(accuracy_score(s.y_true, s._need_labels()))
+    return float(accuracy_score(s.y_true, s.need_labels()))
 
 
 def _sk_balanced_accuracy(s: Scored) -> float:
-    from sklearn.metrics import balanced_accuracy_score
-
     # classes predicted but absent from y_true only add a warning; sklearn ignores them, as do we
     import warnings
 
+    from sklearn.metrics import balanced_accuracy_score
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return float(balanced_accuracy_score(s.y_true, s._need_labels()))
+        return float(balanced_accuracy_score(s.y_true, s.need_labels()))
 
 
 def _sk_log_loss(s: Scored) -> float:
     from sklearn.metrics import log_loss
 
-    proba = s._need_proba()
+    proba = s.need_proba()
     return float(log_loss(s.y_true, proba, labels=list(range(proba.shape[1]))))
 
 
@@ -200,37 +213,52 @@ def _sk_log_loss(s: Scored) -> float:
 def _sk_rmse(s: Scored) -> float:
     from sklearn.metrics import root_mean_squared_error
 
-    return float(root_mean_squared_error(s.y_true, s._need_values()))
+    return float(root_mean_squared_error(s.y_true, s.need_values()))
 
 
 def _sk_mae(s: Scored) -> float:
     from sklearn.metrics import mean_absolute_error
 
-    return float(mean_absolute_error(s.y_true, s._need_values()))
+    return float(mean_absolute_error(s.y_true, s.need_values()))
 
 
 def _sk_r2(s: Scored) -> float:
     from sklearn.metrics import r2_score
 
-    return float(r2_score(s.y_true, s._need_values()))
+    return float(r2_score(s.y_true, s.need_values()))
 
 
-# vectorised weighted versions (one row of `counts` = one resample) ----------------------------------------------
+# vectorised weighted versions (one row of `counts` = one resample) ------------------------------------------
 def _classes_with_both(s: Scored) -> list[int]:
-    present = np.bincount(s.y_true, minlength=s._need_proba().shape[1])
+    present = np.bincount(s.y_true, minlength=s.need_proba().shape[1])
     return [k for k in range(len(present)) if 0 < present[k] < s.n]
 
 
 def _binary_curve(score: np.ndarray, y_pos: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted cumulative (true positives, false positives) at each distinct score, highest score first —
-    sklearn's `_binary_clf_curve`, for many weight vectors at once. Returns two B × T arrays."""
+    sklearn's `_binary_clf_curve`, for many weight vectors at once. Returns two B × T arrays.
+
+    Counts are integers below 2**24, so float32 cumulative sums are exact and move half the memory; true
+    positives are summed over the positive columns only (the rare class is usually the positive one).
+    """
     order = np.argsort(-score, kind="stable")
-    sorted_score = score[order]
-    ends = np.flatnonzero(np.r_[np.diff(sorted_score) != 0, True])  # last row of each tied group
+    ends = np.flatnonzero(np.r_[np.diff(score[order]) != 0, True])  # last row of each tied group
     w = counts[:, order]
-    tps = np.cumsum(w * y_pos[order], axis=1)[:, ends]
-    fps = np.cumsum(w, axis=1)[:, ends] - tps
-    return tps, fps
+    positive = y_pos[order] > 0
+    seen = np.cumsum(w, axis=1, dtype=np.float32)[:, ends]
+    tp_running = np.zeros((len(w), int(positive.sum()) + 1), dtype=np.float32)
+    np.cumsum(w[:, positive], axis=1, out=tp_running[:, 1:])
+    tps = tp_running[:, np.cumsum(positive)[ends]]
+    return tps.astype(np.float64), (seen - tps).astype(np.float64)
+
+
+def _positive_curve(s: Scored, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The binary curve of this chunk, shared by ROC-AUC and PR-AUC (one sort and gather, not two)."""
+    memo = s._cache.get("positive_curve")
+    if memo is None or memo[0] is not counts:
+        memo = (counts, _binary_curve(s.positive_score(), s.y_positive(), counts))
+        s._cache["positive_curve"] = memo
+    return memo[1]
 
 
 def _auc_from_curve(tps: np.ndarray, fps: np.ndarray) -> np.ndarray:
@@ -248,8 +276,8 @@ def _auc_from_curve(tps: np.ndarray, fps: np.ndarray) -> np.ndarray:
 
 def _rs_roc_auc(s: Scored, counts: np.ndarray) -> np.ndarray:
     if s.task.kind is TaskKind.BINARY:
-        return _auc_from_curve(*_binary_curve(s.positive_score(), s.y_positive(), counts))
-    proba = s._need_proba()
+        return _auc_from_curve(*_positive_curve(s, counts))
+    proba = s.need_proba()
     per_class = [
         _auc_from_curve(*_binary_curve(proba[:, k], (s.y_true == k).astype(np.float64), counts))
         for k in _classes_with_both(s)
@@ -262,7 +290,7 @@ def _rs_roc_auc(s: Scored, counts: np.ndarray) -> np.ndarray:
 
 
 def _rs_pr_auc(s: Scored, counts: np.ndarray) -> np.ndarray:
-    tps, fps = _binary_curve(s.positive_score(), s.y_positive(), counts)
+    tps, fps = _positive_curve(s, counts)
     n_pos = tps[:, -1:]
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(tps + fps > 0, tps / (tps + fps), 1.0)
@@ -275,10 +303,10 @@ def _rs_pr_auc(s: Scored, counts: np.ndarray) -> np.ndarray:
 
 def _confusion(s: Scored, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted per-class (true positives, actual totals, predicted totals), each B × K."""
-    k = max(s.task.n_classes, 2, int(s.y_true.max()) + 1, int(s._need_labels().max()) + 1)
+    k = max(s.task.n_classes, 2, int(s.y_true.max()) + 1, int(s.need_labels().max()) + 1)
     true_1hot, pred_1hot = s.cached(
         "one_hot",
-        lambda: (np.eye(k)[s.y_true], np.eye(k)[s._need_labels()]),
+        lambda: (np.eye(k)[s.y_true], np.eye(k)[s.need_labels()]),
     )
     return counts @ (true_1hot * pred_1hot), counts @ true_1hot, counts @ pred_1hot
 
@@ -308,12 +336,12 @@ def _rs_balanced_accuracy(s: Scored, counts: np.ndarray) -> np.ndarray:
 
 
 def _rs_accuracy(s: Scored, counts: np.ndarray) -> np.ndarray:
-    correct = s.cached("correct", lambda: (s._need_labels() == s.y_true).astype(np.float64))
+    correct = s.cached("correct", lambda: (s.need_labels() == s.y_true).astype(np.float64))
     return counts @ correct / counts.sum(axis=1)
 
 
 def _row_log_loss(s: Scored) -> np.ndarray:
-    proba = s._need_proba()
+    proba = s.need_proba()
     eps = np.finfo(proba.dtype).eps  # sklearn's clipping
     return -np.log(np.clip(proba[np.arange(s.n), s.y_true], eps, 1 - eps))
 
@@ -323,7 +351,7 @@ def _rs_log_loss(s: Scored, counts: np.ndarray) -> np.ndarray:
 
 
 def _residuals(s: Scored) -> np.ndarray:
-    return s.cached("residuals", lambda: s.y_true - s._need_values())
+    return s.cached("residuals", lambda: s.y_true - s.need_values())
 
 
 def _rs_rmse(s: Scored, counts: np.ndarray) -> np.ndarray:
@@ -341,7 +369,9 @@ def _rs_r2(s: Scored, counts: np.ndarray) -> np.ndarray:
     ss_res = counts @ _residuals(s) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         r2 = 1.0 - ss_res / ss_tot
-    r2[ss_tot <= 1e-12 * max(float(np.abs(centred).max()) ** 2, 1e-300)] = np.nan  # constant target: undefined
+    r2[ss_tot <= 1e-12 * max(float(np.abs(centred).max()) ** 2, 1e-300)] = (
+        np.nan
+    )  # constant target: undefined
     return r2
 
 
@@ -380,7 +410,9 @@ def _check_defined(name: str, s: Scored) -> None:
     """Metrics that need both classes on the test set: say so instead of letting sklearn raise."""
     if name in ("roc_auc", "pr_auc"):
         one_class = (
-            int(s.y_positive().sum()) in (0, s.n) if s.task.kind is TaskKind.BINARY else not _classes_with_both(s)
+            int(s.y_positive().sum()) in (0, s.n)
+            if s.task.kind is TaskKind.BINARY
+            else not _classes_with_both(s)
         )
         if one_class:
             raise InputError(
@@ -402,21 +434,31 @@ def score(
 ) -> dict[str, MetricValue]:
     """Each metric's value on the test set with a percentile-bootstrap 95% CI (`n_boot=0`: no CI).
 
-    The optimizing metric is always included (first). Resamples where a metric is undefined (e.g. no positive
-    row drawn) are left out of its interval; if fewer than half remain, the interval is omitted.
+    The optimizing metric is always included (first). A secondary metric the predictions cannot support
+    (`MetricUnavailable`, e.g. labels without probabilities) is left out; for the optimizing metric that is a
+    `ValueError` naming what is missing. Resamples where a metric is undefined (e.g. no positive row drawn)
+    are left out of its interval; if fewer than half remain, the interval is omitted.
     """
     names = list(dict.fromkeys([*([optimizing] if optimizing else []), *metrics]))
     for name in names:
         if name not in METRICS:
-            raise InputError(f"unknown metric {name!r}", where="metric", fix=f"use one of: {', '.join(METRICS)}")
+            raise InputError(
+                f"unknown metric {name!r}", where="metric", fix=f"use one of: {', '.join(METRICS)}"
+            )
         if task.kind not in METRICS[name].tasks:
             raise InputError(f"metric {name!r} does not apply to a {task.kind} task", where="metric")
         if name not in METRIC_FUNCTIONS:
             raise InputError(f"metric {name!r} has no implementation yet", where="metric")
     s = _prepare(task, y_true, preds)
+    points: dict[str, float] = {}
     for name in names:
-        _check_defined(name, s)
-    points = {name: METRIC_FUNCTIONS[name].point(s) for name in names}
+        try:
+            _check_defined(name, s)
+            points[name] = METRIC_FUNCTIONS[name].point(s)
+        except MetricUnavailable as exc:
+            if name == optimizing:
+                raise ValueError(f"cannot compute {METRICS[name].label}: it {exc}") from None
+    names = [name for name in names if name in points]
 
     resampled: dict[str, list[np.ndarray]] = {name: [] for name in names}
     if n_boot > 0:

@@ -1,0 +1,1129 @@
+"""Architecture Decision Records in MADR 4.0 (https://adr.github.io/madr/), written from a run record.
+
+Files are `adr/NNNN-title-with-dashes.md`. A record is never overwritten: the file is opened with mode "x"
+under a claimed number, and the only later change allowed is the old record's status line when a newer
+record supersedes it. The whole text is rendered (and encoded) before the disk is touched, so a failure
+writes nothing. The run's spec is embedded as a fenced TOML block, which `spec_from_adr` reads back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import re
+import tempfile
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import InputError
+from harness.measure.catalog import METRICS, SECONDARY_METRICS
+from harness.record import FindingRecord, RunRecord, spec_toml_of
+from harness.results import CandidateVerdict, Decision, Measurement
+from harness.spec import Constraints, DecisionSpec, spec_from_toml
+from harness.types import Family, Hardware, Interpretability, Privacy, SkillLevel, TaskKind
+
+INDEX_FILE = "README.md"
+SPEC_MARKER = "<!-- archbench:spec -->"
+MADR_URL = "https://adr.github.io/madr/"
+
+_ADR_FILE = re.compile(r"^(\d{4})-.+\.md$")
+_CLAIM_FILE = re.compile(r"^\.(\d{4})\.claim$")
+_MAX_SLUG_CHARS = 60
+_MAX_WRITE_TRIES = 1000
+_DASH = "—"  # shown for a number that was not measured
+# Money is written "0.01 USD", never "$0.01": GitHub renders text between two dollar signs as math.
+# Latin letters that NFKD does not split into ASCII + accent (so slugify would drop them).
+_NO_DECOMPOSITION = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+)
+
+FAMILY_WORDS: dict[Family, str] = {
+    Family.BASELINE: "baseline: a simple reference model that every other option must beat",
+    Family.GBT: "gradient-boosted decision trees",
+    Family.NEURAL: "neural network trained on this data",
+    Family.RAG: "retrieval-augmented generation: search a knowledge base, then answer",
+    Family.FINETUNE: "fine-tuned pretrained model",
+    Family.PROMPT: "prompt-only use of a pretrained language model",
+}
+FAMILY_SHORT: dict[Family, str] = {
+    Family.BASELINE: "baseline",
+    Family.GBT: "gradient-boosted trees",
+    Family.NEURAL: "neural net",
+    Family.RAG: "RAG",
+    Family.FINETUNE: "fine-tune",
+    Family.PROMPT: "prompt-only",
+}
+VERDICT_WORDS: dict[str, str] = {
+    "recommended": "recommended",
+    "runner_up": "runner-up",
+    "baseline": "baseline",
+    "not_justified": "not justified over the baseline",
+    "rejected": "rejected",
+    "failed": "failed",
+}
+_VERDICT_ORDER = ["recommended", "runner_up", "not_justified", "baseline", "rejected", "failed"]
+_SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
+_POLARITY_ORDER = {"Good": 0, "Neutral": 1, "Bad": 2}
+
+NO_JUSTIFIED_MODEL = "No model is yet justified over the baseline."
+
+
+# ---- number formatting -----------------------------------------------------------------------------------
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def fmt_metric(value: float | None) -> str:
+    """Quality metrics: 3 decimals, thousands separators (an RMSE can be large)."""
+    return _DASH if _missing(value) else f"{value:,.3f}"
+
+
+def fmt_ms(value: float | None) -> str:
+    return _DASH if _missing(value) else f"{value:,.2f}"
+
+
+def fmt_int(value: float | None) -> str:
+    return _DASH if _missing(value) else f"{round(value):,}"
+
+
+def fmt_sig(value: float | None, digits: int = 3) -> str:
+    """Significant digits without exponent notation (0.0000123 stays readable); separators when large."""
+    if _missing(value):
+        return _DASH
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = min(max(digits - 1 - magnitude, 0), 10)
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_budget(value: float | None) -> str:
+    """A limit the team typed (20 ms, 0.01 USD): as short as it was written."""
+    if _missing(value):
+        return _DASH
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def fmt_mb(size_bytes: int | None) -> str:
+    if size_bytes is None:
+        return _DASH
+    mb = size_bytes / 1e6
+    return "< 0.001" if 0 < mb < 0.001 else fmt_sig(mb) if mb < 100 else f"{mb:,.0f}"
+
+
+def fmt_seconds(value: float | None) -> str:
+    if _missing(value):
+        return _DASH
+    if 0 < value < 0.01:
+        return "< 0.01"
+    return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole:.1%}" if whole else _DASH
+
+
+def _cell(text: Any) -> str:
+    """Safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _short(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run in `text` (CommonMark), so the block cannot end early."""
+    return "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+
+
+# ---- small lookups ----------------------------------------------------------------------------------------
+
+
+def metric_label(name: str) -> str:
+    info = METRICS.get(name)
+    return info.label.split(" (")[0] if info else name
+
+
+def _greater_is_better(name: str, m: Measurement | None = None) -> bool:
+    if m is not None and name in m.metrics:
+        return m.metrics[name].greater_is_better
+    info = METRICS.get(name)
+    return info.greater_is_better if info else True
+
+
+def _metric_with_ci(m: Measurement, name: str, *, ci_label: str = "") -> str:
+    mv = m.metrics.get(name)
+    if mv is None:
+        return _DASH
+    text = fmt_metric(mv.value)
+    if not _missing(mv.ci_low) and not _missing(mv.ci_high):
+        text += f" ({ci_label}{fmt_metric(mv.ci_low)}–{fmt_metric(mv.ci_high)})"
+    return text
+
+
+@dataclass(frozen=True)
+class _Option:
+    name: str
+    family: Family
+    measurement: Measurement | None
+    verdict: CandidateVerdict | None
+
+    @property
+    def verdict_key(self) -> str:
+        if self.verdict is not None:
+            return self.verdict.verdict
+        return "failed" if self.measurement is not None and not self.measurement.ok else "rejected"
+
+
+def _options(record: RunRecord, decision: Decision) -> list[_Option]:
+    """Every candidate, measured or judged, in reading order: chosen first, then by rank, failures last."""
+    verdicts = {v.candidate: v for v in decision.verdicts}
+    seen: dict[str, _Option] = {}
+    for m in record.measurements:
+        seen[m.candidate] = _Option(m.candidate, m.family, m, verdicts.get(m.candidate))
+    for v in decision.verdicts:
+        if v.candidate not in seen:
+            seen[v.candidate] = _Option(v.candidate, v.family, None, v)
+    original = {name: i for i, name in enumerate(seen)}
+
+    def key(o: _Option) -> tuple[int, int, int]:
+        rank = o.verdict.rank if o.verdict and o.verdict.rank is not None else 10**6
+        return (_VERDICT_ORDER.index(o.verdict_key), rank, original[o.name])
+
+    return sorted(seen.values(), key=key)
+
+
+# ---- bullets derived from the numbers ---------------------------------------------------------------------
+
+_Bullet = tuple[str, str]  # (Good | Neutral | Bad, text after "because")
+
+
+def _constraint_bullets(m: Measurement, c: Constraints, *, has_violations: bool) -> list[_Bullet]:
+    """Each measured number against its budget: within → Good (with headroom), over → Bad, unset → Neutral.
+    When decide already listed violations, over-budget bullets are left to those (no duplicate)."""
+    out: list[_Bullet] = []
+
+    def over(text: str) -> None:
+        if not has_violations:
+            out.append(("Bad", text))
+
+    if m.latency is not None:
+        p99 = m.latency.p99_ms
+        if c.latency_p99_ms is not None:
+            budget = c.latency_p99_ms
+            if p99 <= budget:
+                out.append(
+                    (
+                        "Good",
+                        f"its p99 latency of {fmt_ms(p99)} ms per request leaves {fmt_ms(budget - p99)} ms "
+                        f"({_pct(budget - p99, budget)}) headroom under the {fmt_budget(budget)} ms budget",
+                    )
+                )
+            else:
+                over(f"its p99 latency of {fmt_ms(p99)} ms exceeds the {fmt_budget(budget)} ms budget")
+        else:
+            out.append(
+                (
+                    "Neutral",
+                    f"one request takes {fmt_ms(m.latency.p50_ms)} ms at p50 and {fmt_ms(p99)} ms at p99 "
+                    "(no latency budget set)",
+                )
+            )
+    if m.throughput_rows_per_s is not None:
+        rate = m.throughput_rows_per_s
+        if c.throughput_rps is not None:
+            if rate >= c.throughput_rps:
+                out.append(
+                    (
+                        "Good",
+                        f"it sustains {fmt_int(rate)} rows/s, above the "
+                        f"{fmt_int(c.throughput_rps)} rows/s needed",
+                    )
+                )
+            else:
+                over(
+                    f"it sustains only {fmt_int(rate)} rows/s of the "
+                    f"{fmt_int(c.throughput_rps)} rows/s needed"
+                )
+        else:
+            out.append(("Neutral", f"it predicts {fmt_int(rate)} rows/s in batches"))
+    if m.size_bytes is not None:
+        size = fmt_mb(m.size_bytes)
+        if c.max_model_mb is not None:
+            if m.size_mb is not None and m.size_mb <= c.max_model_mb:
+                out.append(
+                    ("Good", f"it serializes to {size} MB, within the {fmt_budget(c.max_model_mb)} MB limit")
+                )
+            else:
+                over(f"it serializes to {size} MB, over the {fmt_budget(c.max_model_mb)} MB limit")
+        else:
+            out.append(("Neutral", f"it serializes to {size} MB"))
+    if m.cost_usd_per_1k is not None:
+        cost = fmt_sig(m.cost_usd_per_1k)
+        if c.budget_usd_per_1k_predictions is not None:
+            budget_text = fmt_budget(c.budget_usd_per_1k_predictions)
+            if m.cost_usd_per_1k <= c.budget_usd_per_1k_predictions:
+                out.append(
+                    ("Good", f"1,000 predictions cost {cost} USD, within the {budget_text} USD budget")
+                )
+            else:
+                over(f"1,000 predictions cost {cost} USD, over the {budget_text} USD budget")
+        else:
+            out.append(("Neutral", f"1,000 predictions cost {cost} USD"))
+    if m.requires_gpu and c.hardware is Hardware.CPU:
+        over("it needs a GPU and the serving hardware is CPU")
+    if c.interpretability is not Interpretability.NONE:
+        if m.interpretable:
+            out.append(("Good", f"its predictions can be explained (interpretability {c.interpretability})"))
+        elif c.interpretability is Interpretability.REQUIRED:
+            over("it is not interpretable and interpretability is required")
+        else:
+            out.append(("Bad", "it is not interpretable and interpretability is preferred"))
+    return out
+
+
+def _skill_bullets(m: Measurement, team: dict[str, SkillLevel]) -> list[_Bullet]:
+    if not m.skills:
+        return []
+    known = [s for s in m.skills if team.get(s, SkillLevel.NONE).score >= SkillLevel.PROFICIENT.score]
+    gaps = [s for s in m.skills if s not in known]
+    out: list[_Bullet] = []
+    if known:
+        out.append(("Good", "the team already works with " + ", ".join(f"{s} ({team[s]})" for s in known)))
+    if gaps:
+        described = ", ".join(f"{s} ({team[s]})" if s in team else f"{s} (not stated)" for s in gaps)
+        out.append(("Bad", f"it needs skills the team lacks: {described}"))
+    return out
+
+
+def _sorted_bullets(bullets: Iterable[_Bullet]) -> list[str]:
+    ordered = sorted(enumerate(bullets), key=lambda ib: (_POLARITY_ORDER[ib[1][0]], ib[0]))
+    return [f"* {polarity}, because {_sentence(text)}" for _, (polarity, text) in ordered]
+
+
+# ---- sections ---------------------------------------------------------------------------------------------
+
+
+def _front_matter(
+    record: RunRecord, spec: DecisionSpec, status: str, date: dt.date, supersedes: str | None
+) -> str:
+    meta: dict[str, Any] = {
+        "status": status,
+        "date": date,
+        "decision-makers": list(spec.decision_makers),
+        "consulted": [],
+        "informed": [],
+        "archbench-run": record.run_id,
+        "archbench-spec-fingerprint": spec.fingerprint(),
+        "archbench-data-sha256": record.data.sha256,
+        "archbench-code-version": record.provenance.code_version,
+    }
+    if supersedes:
+        meta["archbench-supersedes"] = supersedes
+    body = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000)
+    return f"---\n{body}---"
+
+
+def _class_balance(record: RunRecord) -> str:
+    t = record.task
+    counts = t.class_counts
+    total = sum(counts.values())
+    if not counts or not total:
+        return ""
+    if t.kind is TaskKind.BINARY and t.positive_label is not None and t.positive_label in counts:
+        pos = counts[t.positive_label]
+        return (
+            f"The positive class {_code(t.positive_label)} is {_pct(pos, total)} of the labelled rows "
+            f"({pos:,} of {total:,})."
+        )
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ordered) <= 6:
+        parts = ", ".join(f"{_code(k)} {n:,} ({_pct(n, total)})" for k, n in ordered)
+        return f"Class balance: {parts}."
+    (big, n_big), (small, n_small) = ordered[0], ordered[-1]
+    return (
+        f"Over {len(ordered)} classes, the largest, {_code(big)}, has {n_big:,} rows ({_pct(n_big, total)}) "
+        f"and the smallest, {_code(small)}, {n_small:,} ({_pct(n_small, total)})."
+    )
+
+
+def _split_words(record: RunRecord, spec: DecisionSpec) -> str:
+    strategy = record.splits.strategy
+    if strategy == "stratified":
+        how = "stratified by the target"
+    elif strategy == "group":
+        col = spec.data.group_column
+        how = f"by group ({_code(col)}), so no group spans two splits" if col else "by group"
+    elif strategy == "time":
+        col = spec.data.time_column
+        how = f"by time ({_code(col)}), the test split being the latest rows" if col else "by time"
+    elif strategy == "random":
+        how = "at random"
+    else:
+        how = f"with the {_code(strategy)} strategy"
+    sizes = " / ".join(f"{name} {n:,}" for name, n in record.splits.sizes.items())
+    return "The rows were split " + (f"into {sizes} rows " if sizes else "") + f"{how}."
+
+
+def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
+    t, d = record.task, record.data
+    if t.kind is TaskKind.QA:
+        question = "Which kind of system should answer our questions (retrieval, fine-tuning, prompting, …)?"
+    else:
+        kind = {
+            TaskKind.BINARY: "binary classification",
+            TaskKind.MULTICLASS: f"{len(t.classes) or 'multi'}-class classification",
+            TaskKind.REGRESSION: "regression",
+        }[t.kind]
+        mix = [(t.n_numeric, "numeric"), (t.n_categorical, "categorical"), (t.n_text, "text")]
+        mix_text = ", ".join(f"{n} {what}" for n, what in mix if n)
+        features = f"{t.n_features} feature{'s' * (t.n_features != 1)}" + (
+            f" ({mix_text})" if mix_text else ""
+        )
+        question = f"Which kind of model should predict {_code(t.target or '?')} ({kind}) from {features}?"
+    loaded = f" (of {d.rows_loaded:,} in the file)" if d.rows_loaded and d.rows_loaded != d.rows else ""
+    facts = [
+        f"The data, {_code(Path(d.path).name)}, has {d.rows:,} rows{loaded} × {d.n_columns} columns.",
+        *(_capitalized(_sentence(n)) for n in d.notes),
+        _class_balance(record),
+    ]
+    if t.target_stats:
+        s = t.target_stats
+        facts.append(
+            f"The target has mean {fmt_sig(s.get('mean'))}, standard deviation {fmt_sig(s.get('std'))} "
+            f"and range {fmt_sig(s.get('min'))} to {fmt_sig(s.get('max'))}."
+        )
+    direction = "higher" if _greater_is_better(metric) else "lower"
+    facts.append(
+        f"We optimise **{metric_label(metric)}** ({direction} is better) on the held-out test split, "
+        "which no candidate sees while training, subject to the decision drivers below."
+    )
+    facts.append(_split_words(record, spec))
+    facts.extend(_capitalized(_sentence(n)) for n in record.splits.notes)
+    lines = [question, "", " ".join(f for f in facts if f)]
+    if record.findings:
+        blocking = sum(f.blocking for f in record.findings)
+        lines += [
+            "",
+            f"The data audit raised {len(record.findings)} finding{'s' * (len(record.findings) != 1)}"
+            + (f" ({blocking} blocking, resolved before training)" if blocking else "")
+            + "; see [Data audit](#data-audit).",
+        ]
+    if record.cancelled:
+        lines += ["", "**This run was cancelled**: the decision covers only the candidates that finished."]
+    return lines
+
+
+def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
+    c = spec.constraints
+    label = metric_label(metric)
+    best = "highest" if _greater_is_better(metric) else "lowest"
+    items = [f"Quality: the {best} {label} on the test split, beating the best baseline"]
+    if c.latency_p99_ms is not None:
+        items.append(f"Latency: p99 of one request ≤ {fmt_budget(c.latency_p99_ms)} ms")
+    if c.throughput_rps is not None:
+        items.append(f"Throughput: ≥ {fmt_int(c.throughput_rps)} rows/s per serving process")
+    if c.max_model_mb is not None:
+        items.append(f"Size: serialized model (and index) ≤ {fmt_budget(c.max_model_mb)} MB")
+    if c.labelled_examples is not None:
+        items.append(f"Labelled data: at most {c.labelled_examples:,} labelled examples for training")
+    if c.budget_usd_per_1k_predictions is not None:
+        items.append(f"Cost: ≤ {fmt_budget(c.budget_usd_per_1k_predictions)} USD per 1,000 predictions")
+    hardware = f"Hardware: serve on {c.hardware.value.upper()}"
+    if c.hardware_usd_per_hour is not None:
+        hardware += f" at {fmt_budget(c.hardware_usd_per_hour)} USD per machine-hour"
+    items.append(hardware)
+    items.append(
+        "Privacy: inference data may be sent to an external API"
+        if c.privacy is Privacy.EXTERNAL_API_ALLOWED
+        else "Privacy: inference data must not leave the premises (no external API)"
+    )
+    if c.interpretability is not Interpretability.NONE:
+        items.append(f"Interpretability: {c.interpretability.value}")
+    if c.knowledge_freshness_days is not None:
+        items.append(f"Knowledge freshness: at most {c.knowledge_freshness_days:,} days stale")
+    if spec.team_skills:
+        skills = ", ".join(f"{name} ({level})" for name, level in spec.team_skills.items())
+        items.append(f"Team skills: {skills}")
+    else:
+        items.append("Team skills: not stated")
+    return [f"* {item}" for item in items]
+
+
+def _considered(options: list[_Option]) -> list[str]:
+    return [f"* {o.name} — {FAMILY_WORDS.get(o.family, str(o.family))}" for o in options]
+
+
+def _because(decision: Decision) -> str:
+    text = " ".join(decision.because.split())
+    match = re.match(r"(?i)chosen option:?.*?\bbecause\b\s*", text)
+    if match:
+        text = text[match.end() :]
+    return _sentence(text) if text else "it is the best option that meets every decision driver."
+
+
+def _outcome(record: RunRecord, spec: DecisionSpec, decision: Decision, options: list[_Option]) -> list[str]:
+    metric = decision.metric
+    label = metric_label(metric)
+    by_name = {o.name: o for o in options}
+    lines: list[str] = []
+    if decision.recommended:
+        lines.append(f'Chosen option: "{decision.recommended}", because {_because(decision)}')
+    else:
+        lines.append(f"Chosen option: none, because {_because(decision)}")
+    if not decision.justified:
+        baseline = by_name.get(decision.best_baseline or "")
+        score = ""
+        if baseline and baseline.measurement and metric in baseline.measurement.metrics:
+            score = f" ({label} {fmt_metric(baseline.measurement.metrics[metric].value)})"
+        against = f' "{decision.best_baseline}"{score}' if decision.best_baseline else ""
+        lines += [
+            "",
+            f"**{NO_JUSTIFIED_MODEL}** No candidate beats the best baseline{against} on {label} by more "
+            "than the uncertainty of the measurement, so a more complex model would add cost without a "
+            "proven gain. Keep the baseline (or the simplest option), and re-run when more or better data "
+            "is available.",
+        ]
+    if decision.recommended is None:
+        lines += [
+            "",
+            "No candidate passed every gate; relax the constraint that rejects the most promising option "
+            "(see [Pros and Cons of the Options](#pros-and-cons-of-the-options)) or widen the candidates.",
+        ]
+    if record.cancelled:
+        lines += ["", "The run was cancelled, so some candidates were never measured."]
+    lines += ["", "### Consequences", ""]
+    lines += _consequences(spec, decision, options)
+    lines += ["", "### Confirmation", ""]
+    lines += _confirmation(record, spec)
+    return lines
+
+
+def _consequences(spec: DecisionSpec, decision: Decision, options: list[_Option]) -> list[str]:
+    by_name = {o.name: o for o in options}
+    chosen = by_name.get(decision.recommended or "")
+    if chosen is None or chosen.measurement is None:
+        return ["* Bad, because no option satisfies every decision driver yet; the problem stays open."]
+    m = chosen.measurement
+    metric, label = decision.metric, metric_label(decision.metric)
+    bullets: list[_Bullet] = []
+    baseline = by_name.get(decision.best_baseline or "")
+    mine = m.metrics.get(metric)
+    if chosen.family is Family.BASELINE:
+        bullets.append(("Good", "a baseline is the simplest option to ship, run and explain"))
+    elif baseline and baseline.measurement and mine and metric in baseline.measurement.metrics:
+        theirs = baseline.measurement.metrics[metric].value
+        delta = mine.value - theirs
+        words = (
+            f"its {label} of {_metric_with_ci(m, metric, ci_label='95% CI ')} compares with "
+            f'{fmt_metric(theirs)} for the best baseline, "{baseline.name}" ({delta:+,.3f})'
+        )
+        bullets.append(("Good" if decision.justified else "Bad", words))
+    bullets += _constraint_bullets(m, spec.constraints, has_violations=False)
+    bullets += _skill_bullets(m, spec.team_skills)
+    if decision.tie_break:
+        bullets.append(
+            (
+                "Neutral",
+                f"it was statistically tied on {label} with another option; the tie was broken by "
+                f"{decision.tie_break}",
+            )
+        )
+    runner_up = next((o for o in options if o.verdict_key == "runner_up"), None)
+    if runner_up and runner_up.measurement and metric in runner_up.measurement.metrics:
+        bullets.append(
+            (
+                "Neutral",
+                f'the runner-up, "{runner_up.name}" ({label} '
+                f"{fmt_metric(runner_up.measurement.metrics[metric].value)}), "
+                "is the fallback if this option has to be replaced",
+            )
+        )
+    if m.train_time_s is not None:
+        rows = f" on {m.train_rows:,} rows" if m.train_rows else ""
+        bullets.append(("Neutral", f"it trains in {fmt_seconds(m.train_time_s)} s{rows}"))
+    return _sorted_bullets(bullets)
+
+
+def _confirmation(record: RunRecord, spec: DecisionSpec) -> list[str]:
+    fence = _fence(record.command)
+    lines = [
+        "Re-run the same spec on the same data and check that the chosen option still passes every gate and "
+        "ranks first:",
+        "",
+        f"{fence}bash",
+        record.command,
+        fence,
+        "",
+    ]
+    checks = []
+    if record.data.sha256:
+        checks.append(f"the data file still has sha256 {_code(record.data.sha256)}")
+    checks.append(f"the numbers match the run record {_code(f'runs/{record.run_id}/run.json')}")
+    if spec.constraints.latency_p99_ms is not None:
+        checks.append(
+            "in production, the measured p99 latency stays under "
+            f"{fmt_budget(spec.constraints.latency_p99_ms)} ms"
+        )
+    lines.append("Check that " + "; ".join(checks) + ".")
+    return lines
+
+
+def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option]) -> list[str]:
+    metric, label = decision.metric, metric_label(decision.metric)
+    n_ranked = sum(1 for o in options if o.verdict and o.verdict.rank is not None)
+    lines: list[str] = []
+    for o in options:
+        m, v = o.measurement, o.verdict
+        verdict = VERDICT_WORDS.get(o.verdict_key, o.verdict_key)
+        rank = f" (rank {v.rank} of {n_ranked} that passed the gates)" if v and v.rank is not None else ""
+        family = FAMILY_WORDS.get(o.family, str(o.family))
+        reasons = [r for r in (v.reasons if v else []) if m is None or m.ok or r != m.reason]
+        why = f" {_capitalized(_sentence('; '.join(reasons)))}" if reasons else ""
+        lines += ["", f"### {o.name}", "", f"{family[0].upper()}{family[1:]} — **{verdict}**{rank}.{why}", ""]
+        bullets: list[_Bullet] = []
+        if m is not None and not m.ok:
+            why = m.reason or "no reason recorded"
+            if m.status == "skipped":
+                bullets.append(("Neutral", f"it was skipped: {why}"))
+            elif m.status == "timed_out":
+                bullets.append(("Bad", f"it ran past its time budget: {why}"))
+            elif m.status == "cancelled":
+                bullets.append(("Neutral", f"it was cancelled before it finished: {why}"))
+            else:
+                bullets.append(("Bad", f"it failed: {why}"))
+        if m is not None and m.ok and metric in m.metrics:
+            polarity = "Good" if v is not None and v.rank == 1 else "Neutral"
+            best = "the best " if polarity == "Good" else ""
+            bullets.append(
+                (
+                    polarity,
+                    f"it scores {best}{label} {_metric_with_ci(m, metric, ci_label='95% CI ')} "
+                    "on the test split",
+                )
+            )
+        for violation in v.violations if v else []:
+            bullets.append(("Bad", violation))
+        if m is not None and m.ok:
+            bullets += _constraint_bullets(m, spec.constraints, has_violations=bool(v and v.violations))
+        if m is not None:
+            bullets += _skill_bullets(m, spec.team_skills)
+            if m.ok and m.train_time_s is not None:
+                bullets.append(("Neutral", f"it trains in {fmt_seconds(m.train_time_s)} s"))
+        lines += _sorted_bullets(bullets) or ["* Neutral, because nothing was measured for it"]
+    return lines[1:]
+
+
+def _evidence(record: RunRecord, decision: Decision, options: list[_Option]) -> list[str]:
+    metric = decision.metric
+    secondary = [s for s in SECONDARY_METRICS.get(record.task.kind, ()) if s != metric]
+    header = [
+        "Candidate",
+        "Family",
+        f"{metric_label(metric)} (95% CI)",
+        "Other metrics",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "Throughput rows/s",
+        "Size MB",
+        "Train s",
+        "Cost USD/1k",
+        "Verdict",
+    ]
+    align = ["---", "---", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"]
+    rows = [f"| {' | '.join(header)} |", f"|{'|'.join(align)}|"]
+    for o in options:
+        m, v = o.measurement, o.verdict
+        verdict = VERDICT_WORDS.get(o.verdict_key, o.verdict_key)
+        if v and v.rank is not None:
+            verdict += f" (#{v.rank})"
+        if m is not None and not m.ok:
+            verdict += f": {_short(m.reason or m.status, 120)}"
+        elif v and v.violations:
+            verdict += f": {_short('; '.join(v.violations), 120)}"
+        name = f"**{o.name}**" if o.name == decision.recommended else o.name
+        if m is None:
+            cells = [name, FAMILY_SHORT.get(o.family, str(o.family))] + [_DASH] * 9 + [verdict]
+        else:
+            others = [s for s in secondary if s in m.metrics]
+            others += sorted(k for k in m.metrics if k != metric and k not in others)
+            lat = m.latency
+            cells = [
+                name,
+                FAMILY_SHORT.get(o.family, str(o.family)),
+                _metric_with_ci(m, metric),
+                " · ".join(f"{metric_label(k)} {fmt_metric(m.metrics[k].value)}" for k in others) or _DASH,
+                fmt_ms(lat.p50_ms if lat else None),
+                fmt_ms(lat.p95_ms if lat else None),
+                fmt_ms(lat.p99_ms if lat else None),
+                fmt_int(m.throughput_rows_per_s),
+                fmt_mb(m.size_bytes),
+                fmt_seconds(m.train_time_s),
+                fmt_sig(m.cost_usd_per_1k),
+                verdict,
+            ]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    test_rows = record.splits.sizes.get("test")
+    batch = next((m.batch_size for m in record.measurements if m.batch_size), None)
+    note = (
+        f"Quality on the held-out test split{f' ({test_rows:,} rows)' if test_rows else ''}, "
+        "with bootstrap 95% confidence intervals. Latency is per request (a batch of one, warm, on the real "
+        "predict path); "
+        f"throughput is measured on batches{f' of {batch:,} rows' if batch else ''}. "
+        "Size is the serialized model (and index); cost prices the serving hardware per 1,000 predictions."
+    )
+    return [note, "", *rows]
+
+
+def _audit(record: RunRecord, spec: DecisionSpec) -> list[str]:
+    lines: list[str] = []
+    if not record.findings:
+        lines.append(
+            "None recorded: the audit found no duplicates, leakage, label conflicts or coverage gaps."
+        )
+    else:
+        findings = sorted(
+            enumerate(record.findings), key=lambda it: (_SEVERITY_ORDER.get(it[1].severity.lower(), 4), it[0])
+        )
+        lines += ["| Severity | Finding | Evidence | What was done |", "|---|---|---|---|"]
+        for _, f in findings:
+            finding = f"{f.title} ({_code(f.code)})"
+            cells = [f.severity, finding, _evidence_text(f), _done(f, spec)]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    extra = []
+    if spec.audit.drop_columns:
+        extra.append(
+            "columns dropped before the run: " + ", ".join(_code(c) for c in spec.audit.drop_columns)
+        )
+    if spec.audit.dedupe:
+        extra.append("exact duplicate rows were dropped before splitting")
+    if extra:
+        lines += ["", "Per the spec, " + "; ".join(extra) + "."]
+    return lines
+
+
+def _evidence_text(f: FindingRecord) -> str:
+    e = f.evidence
+    if e is None:
+        return _DASH
+    if isinstance(e, dict):
+        text = "; ".join(f"{k}: {v}" for k, v in e.items())
+    elif isinstance(e, list):
+        text = ", ".join(str(x) for x in e[:8]) + (f", … ({len(e)} in all)" if len(e) > 8 else "")
+    else:
+        text = str(e)
+    return _short(text, 200)
+
+
+def _done(f: FindingRecord, spec: DecisionSpec) -> str:
+    if f.action:
+        return f.action
+    if f.acknowledged or f.code in spec.audit.acknowledge:
+        return "acknowledged in the spec ([audit] acknowledge)"
+    if f.blocking:
+        return "blocked the run"
+    return f"nothing yet; suggested: {f.fix}" if f.fix else "recorded only"
+
+
+def _more_information(
+    record: RunRecord, decision: Decision, options: list[_Option], supersedes: str | None
+) -> list[str]:
+    lines: list[str] = []
+    if supersedes:
+        lines += [f"This record supersedes {_adr_link(supersedes)}.", ""]
+    lines += ["### Evidence", ""]
+    lines += _evidence(record, decision, options)
+    p = record.provenance
+    libraries = ", ".join(f"{name} {version or 'not installed'}" for name, version in p.libraries.items())
+    seeds = ", ".join(f"{k} = {v}" for k, v in record.seeds.items()) or "none recorded"
+    data = f"{_code(record.data.path)}, {record.data.rows:,} rows × {record.data.n_columns} columns"
+    if record.data.sha256:
+        data += f", sha256 {_code(record.data.sha256)}"
+    timings = ", ".join(f"{step} {fmt_seconds(s)} s" for step, s in record.timings.items())
+    spec_toml = spec_toml_of(record)
+    fence = _fence(spec_toml)
+    lines += [
+        "",
+        "### Reproducibility",
+        "",
+        f"* Run: {_code(record.run_id)}, recorded in {_code(f'runs/{record.run_id}/run.json')} "
+        f"at {record.created_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"* Command: {_code(record.command)}",
+        f"* Data: {data}",
+        f"* Code version: {_code(p.code_version)}",
+        f"* Python: {p.python} on {p.platform}, {p.cpu_count or '?'} CPUs",
+        f"* Seeds: {seeds}",
+        f"* Libraries: {libraries or 'none recorded'}",
+    ]
+    if timings:
+        lines.append(f"* Step timings: {timings}")
+    lines += [
+        "",
+        "The full spec (archbench reads this block back with `spec_from_adr`):",
+        "",
+        SPEC_MARKER,
+        f"{fence}toml",
+        spec_toml.rstrip("\n"),
+        fence,
+        "",
+        f"This record follows [MADR 4.0]({MADR_URL}); archbench generated it from the run record above.",
+    ]
+    return lines
+
+
+def _adr_link(ref: str) -> str:
+    name = Path(ref).name
+    match = re.match(r"^(\d{1,4})(?:-.*\.md)?$", name)
+    if not match:
+        return _code(ref)
+    label = f"ADR-{int(match.group(1)):04d}"
+    return f"[{label}]({name})" if name.endswith(".md") else label
+
+
+# ---- public API -------------------------------------------------------------------------------------------
+
+
+def render_adr(
+    record: RunRecord,
+    *,
+    status: str = "proposed",
+    date: dt.date | None = None,
+    supersedes: str | None = None,
+) -> str:
+    """The whole MADR 4.0 text of a run's decision. Pure: touches no file."""
+    if record.decision is None:
+        raise InputError(
+            "the run has no decision (it was cancelled before any candidate finished)",
+            where=f"run {record.run_id}",
+            fix="re-run and let at least one candidate finish",
+        )
+    if not status.strip() or "\n" in status:
+        raise InputError(
+            f"invalid ADR status {status!r}", fix="use proposed, accepted, rejected or deprecated"
+        )
+    spec = record.decision_spec()
+    decision = record.decision
+    options = _options(record, decision)
+    parts: list[str] = [
+        _front_matter(record, spec, status.strip(), date or dt.date.today(), supersedes),
+        "",
+        f"# {spec.title}",
+        "",
+        "## Context and Problem Statement",
+        "",
+        *_context(record, spec, decision.metric),
+        "",
+        "## Decision Drivers",
+        "",
+        *_drivers(spec, decision.metric),
+        "",
+        "## Considered Options",
+        "",
+        *_considered(options),
+        "",
+        "## Decision Outcome",
+        "",
+        *_outcome(record, spec, decision, options),
+        "",
+        "## Pros and Cons of the Options",
+        "",
+        *_pros_and_cons(spec, decision, options),
+        "",
+        "## Data audit",
+        "",
+        *_audit(record, spec),
+        "",
+        "## More Information",
+        "",
+        *_more_information(record, decision, options, supersedes),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def slugify(title: str) -> str:
+    """File-name part of a title: ASCII, lowercase, words joined by dashes, at most 60 characters."""
+    latin = title.lower().translate(_NO_DECOMPOSITION)
+    ascii_text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > _MAX_SLUG_CHARS:
+        cut = slug[: _MAX_SLUG_CHARS + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:_MAX_SLUG_CHARS]
+    return slug.strip("-") or "decision"
+
+
+def _numbers(adr_dir: Path, *, claims: bool = True) -> list[int]:
+    if not adr_dir.is_dir():
+        return []
+    found = []
+    for entry in adr_dir.iterdir():
+        match = _ADR_FILE.match(entry.name) or (_CLAIM_FILE.match(entry.name) if claims else None)
+        if match:
+            found.append(int(match.group(1)))
+    return found
+
+
+def next_number(adr_dir: str | Path) -> int:
+    """The next free record number (1 for an empty or missing folder)."""
+    return max(_numbers(Path(adr_dir)), default=0) + 1
+
+
+def write_adr(text: str, adr_dir: str | Path, title: str) -> Path:
+    """Write `text` as `adr_dir/NNNN-<slug>.md` under the next free number; never overwrites anything.
+
+    A number is claimed with an exclusive `.NNNN.claim` file (removed afterwards) so two writers racing for
+    the same number both succeed, one taking the next number; the record itself is opened with mode "x".
+    """
+    data = text.encode("utf-8")  # fail here, before the disk is touched
+    folder = Path(adr_dir)
+    slug = slugify(title)
+    folder.mkdir(parents=True, exist_ok=True)
+    number = next_number(folder)
+    for _ in range(_MAX_WRITE_TRIES):
+        claim = folder / f".{number:04d}.claim"
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            number += 1
+            continue
+        try:
+            if any(_ADR_FILE.match(p.name) for p in folder.glob(f"{number:04d}-*.md")):
+                number += 1
+                continue
+            path = folder / f"{number:04d}-{slug}.md"
+            try:
+                handle = open(path, "xb")  # noqa: SIM115 - the except below must see a half-written file
+            except FileExistsError:
+                number += 1
+                continue
+            try:
+                with handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    path.unlink()  # ours: created above with mode "x"
+                raise
+            return path
+        finally:
+            with contextlib.suppress(OSError):
+                claim.unlink()
+    raise InputError(
+        f"no free record number after {_MAX_WRITE_TRIES} tries",
+        where=str(folder),
+        fix="remove stale .NNNN.claim files from the folder",
+    )
+
+
+# ---- reading records back ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdrInfo:
+    number: int
+    title: str
+    status: str
+    date: str
+    path: Path
+
+
+def split_front_matter(text: str, *, where: str = "ADR") -> tuple[dict[str, Any], str]:
+    """(front matter as a dict, the rest). A record without front matter gives ({}, text)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            try:
+                meta = yaml.safe_load("".join(lines[1:i])) or {}
+            except yaml.YAMLError as exc:
+                raise InputError(
+                    f"front matter is not valid YAML ({' '.join(str(exc).split())})",
+                    where=where,
+                    fix="correct the YAML between the two '---' lines",
+                ) from None
+            if not isinstance(meta, dict):
+                raise InputError(
+                    "front matter is not a YAML mapping", where=where, fix="use 'key: value' lines"
+                )
+            return meta, "".join(lines[i + 1 :])
+    raise InputError("front matter has no closing '---'", where=where, fix="add a '---' line after it")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            "ADR not found", where=str(path), fix="pass the path of an existing record"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read ADR ({exc})", where=str(path), fix="check the file") from None
+
+
+def _title_of(body: str, fallback: str) -> str:
+    match = re.search(r"^# (.+?)\s*$", body, flags=re.MULTILINE)
+    return match.group(1) if match else fallback
+
+
+def list_adrs(adr_dir: str | Path) -> list[AdrInfo]:
+    """Every `NNNN-*.md` record, by number, with title, status and date from its front matter."""
+    folder = Path(adr_dir)
+    if not folder.is_dir():
+        return []
+    infos = []
+    for path in sorted(folder.iterdir()):
+        match = _ADR_FILE.match(path.name)
+        if not match or not path.is_file():
+            continue
+        try:
+            meta, body = split_front_matter(_read(path), where=str(path))
+        except InputError:
+            meta, body = {"status": "unreadable front matter"}, ""
+        infos.append(
+            AdrInfo(
+                number=int(match.group(1)),
+                title=_title_of(body, path.stem[5:].replace("-", " ")),
+                status=str(meta.get("status", "unknown")),
+                date=str(meta.get("date", "")),
+                path=path,
+            )
+        )
+    return sorted(infos, key=lambda a: (a.number, a.path.name))
+
+
+def spec_from_adr(path: str | Path) -> DecisionSpec:
+    """The spec embedded in an archbench ADR (the fenced TOML block after the spec marker)."""
+    p = Path(path)
+    text = _read(p)
+    pattern = re.escape(SPEC_MARKER) + r"\s*\n(`{3,})toml[ \t]*\n(.*?)\n\1[ \t]*$"
+    match = re.search(pattern, text, flags=re.DOTALL | re.MULTILINE)
+    if not match:
+        raise InputError(
+            "no archbench spec block in this ADR",
+            where=str(p),
+            fix="pass an ADR written by archbench (it ends with the spec as a ```toml block)",
+        )
+    try:
+        tomllib.loads(match.group(2))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"the spec block is not valid TOML ({exc})", where=str(p), fix="restore the block"
+        ) from None
+    return spec_from_toml(match.group(2), where=f"{p} (spec block)")
+
+
+def supersede(old_path: str | Path, new_path: str | Path) -> Path:
+    """Mark `old_path` as superseded by `new_path`. Only the old record's status line changes."""
+    old, new = Path(old_path), Path(new_path)
+    new_match = _ADR_FILE.match(new.name)
+    if not new_match or not new.is_file():
+        raise InputError(
+            "the superseding record does not exist",
+            where=str(new),
+            fix="write the new ADR first, then supersede",
+        )
+    if old.resolve() == new.resolve():
+        raise InputError("a record cannot supersede itself", where=str(old), fix="pass the older record")
+    text = _read(old)
+    meta, _ = split_front_matter(text, where=str(old))
+    lines = text.splitlines(keepends=True)
+    if not meta or "status" not in meta:
+        raise InputError(
+            "record has no front matter status", where=str(old), fix="add 'status: accepted' to it"
+        )
+    current = str(meta["status"])
+    if current.lower().startswith("superseded"):
+        raise InputError(
+            f"record is already {current}", where=str(old), fix="supersede the newest record instead"
+        )
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    index = next((i for i in range(1, end) if lines[i].startswith("status:")), None)
+    if index is None:  # e.g. status given in a flow mapping; refuse rather than rewrite more than one line
+        raise InputError(
+            "no 'status:' line in the front matter", where=str(old), fix="put status on its own line"
+        )
+    link = os.path.relpath(new.resolve(), old.resolve().parent).replace(os.sep, "/")
+    value = f"superseded by [ADR-{int(new_match.group(1)):04d}]({link})"
+    newline = "\r\n" if lines[index].endswith("\r\n") else "\n"
+    lines[index] = f"status: {json.dumps(value, ensure_ascii=False)}{newline}"
+    _replace_atomically(old, "".join(lines).encode("utf-8"))
+    return old
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def update_index(adr_dir: str | Path) -> Path:
+    """Regenerate `adr_dir/README.md`: one row per record (number, title, status, date) from front matter."""
+    folder = Path(adr_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [
+        f"| [{a.number:04d}]({a.path.name}) | {_cell(a.title)} | {_cell(a.status)} | {_cell(a.date)} |"
+        for a in list_adrs(folder)
+    ]
+    text = "\n".join(
+        [
+            "# Architecture Decision Records",
+            "",
+            f"This project records its architecture decisions as [MADR 4.0]({MADR_URL}) files, one per "
+            "decision, numbered in order. A record is never rewritten; when a decision changes, a new record "
+            "supersedes it and only the old record's status line changes. Records written by archbench carry "
+            "their evidence and the spec that produced them.",
+            "",
+            "This index is regenerated from each record's front matter whenever archbench writes or "
+            "supersedes a record; do not edit it by hand.",
+            "",
+            "| Number | Title | Status | Date |",
+            "|---|---|---|---|",
+            *(rows or ["| — | no records yet | | |"]),
+            "",
+        ]
+    )
+    path = folder / INDEX_FILE
+    _replace_atomically(path, text.encode("utf-8"))
+    return path

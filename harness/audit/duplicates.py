@@ -1,0 +1,378 @@
+"""Duplicates: exact rows (streaming hash counts), near-duplicate rows and texts, and train/test
+contamination.
+
+A near-duplicate row equals another on every feature except at most one number, which differs by at most
+`near_duplicate_numeric_tolerance` (relative), e.g. a double-submitted payment a few seconds later with the
+amount off by a cent and a new id. Found by leave-one-column-out hashing: rows that share the hash of all
+features but column c are compared on c only, so the cost is one hash and one sort per feature column, not a
+pairwise scan. Near-duplicate texts use MinHash LSH (`minhash.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from harness.audit._frame import EXAMPLES, collect, example_rows, is_numeric, row_key
+from harness.audit.findings import Finding
+from harness.audit.minhash import find_near_duplicates, find_near_duplicates_between, normalize_texts
+from harness.spec import AuditOptions
+
+
+# ---- exact duplicate rows (any size, streaming)
+# -------------------------------------------------------------
+def exact_duplicate_rows(frame: pl.DataFrame | pl.LazyFrame, total: int) -> Finding | None:
+    """Rows repeated exactly (every column, the id included): a double-ingested batch."""
+    columns = frame.collect_schema().names()
+    key = frame.select(row_key(columns).alias("_key"))
+    if isinstance(key, pl.LazyFrame):
+        distinct = int(collect(key.select(pl.col("_key").n_unique())).item())
+    else:
+        distinct = key.get_column("_key").n_unique()
+    extra = total - distinct
+    if extra <= 0:
+        return None
+    examples: list[dict] = []
+    if isinstance(frame, pl.DataFrame):
+        dup = np.flatnonzero(frame.select(row_key(columns).is_duplicated()).to_series().to_numpy())
+        examples = example_rows(frame, dup, columns)
+    return Finding(
+        code="duplicates:rows",
+        severity="warning",
+        title=f"{extra:,} exact duplicate rows ({extra / total:.2%})",
+        evidence={
+            "duplicate_rows": extra,
+            "rows": total,
+            "fraction": extra / total,
+            "effective_rows": distinct,
+            "examples": examples,
+        },
+        fix="set [audit] dedupe = true to drop them before splitting (a row-wise split scatters them)",
+        fixed_by_dedupe=True,
+    )
+
+
+# ---- near-duplicate rows (in memory, on a sample of large data)
+# ---------------------------------------------
+@dataclass(frozen=True)
+class RowClusters:
+    """Cluster label per row: rows linked by equal features or one number within tolerance share one."""
+
+    labels: np.ndarray
+    exact_feature_groups: np.ndarray  # label of identical feature vectors
+
+    @property
+    def n_clusters(self) -> int:
+        return len(np.unique(self.labels)) if len(self.labels) else 0
+
+
+def near_duplicate_row_clusters(df: pl.DataFrame, features: Sequence[str], tolerance: float) -> RowClusters:
+    """Connected components of 'equal on all features but one number within tolerance' (and of equal
+    features)."""
+    n = df.height
+    features = [c for c in features if c in df.columns]
+    work = df.select(features).with_row_index("_row")
+    full = work.select(row_key(features)).to_series().to_numpy()
+    _, exact_groups = np.unique(full, return_inverse=True)
+    sources: list[np.ndarray] = [np.arange(n)]
+    targets: list[np.ndarray] = [_first_of_group(exact_groups)]
+    if len(features) >= 2:
+        for column in features:
+            if not is_numeric(df.schema[column]):
+                continue
+            others = [c for c in features if c != column]
+            ordered = work.select(
+                pl.col("_row"), row_key(others).alias("_key"), pl.col(column).cast(pl.Float64).alias("_value")
+            ).sort("_key", "_value", nulls_last=True)
+            key = ordered.get_column("_key").to_numpy()
+            value = ordered.get_column("_value").to_numpy()
+            rows = ordered.get_column("_row").to_numpy()
+            same_key = key[1:] == key[:-1]
+            scale = np.maximum(np.abs(value[1:]), np.abs(value[:-1]))
+            with np.errstate(invalid="ignore"):
+                close = np.abs(value[1:] - value[:-1]) <= tolerance * scale
+            link = np.flatnonzero(same_key & close)
+            sources.append(rows[link])
+            targets.append(rows[link + 1])
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    src, dst = np.concatenate(sources), np.concatenate(targets)
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+    labels = connected_components(graph, directed=False)[1] if n else np.zeros(0, dtype=np.int64)
+    return RowClusters(labels, exact_groups)
+
+
+def _first_of_group(groups: np.ndarray) -> np.ndarray:
+    """For each row, the first row of its group (links every member to one representative)."""
+    first = np.full(groups.max() + 1 if len(groups) else 0, -1, dtype=np.int64)
+    order = np.arange(len(groups))[::-1]
+    first[groups[order]] = order  # last write wins: the smallest index
+    return first[groups]
+
+
+def near_duplicate_rows(
+    df: pl.DataFrame, features: Sequence[str], options: AuditOptions, *, sampled_fraction: float = 1.0
+) -> tuple[Finding | None, RowClusters]:
+    """Rows that are not exact copies of another row but have the same or nearly the same features."""
+    clusters = near_duplicate_row_clusters(df, features, options.near_duplicate_numeric_tolerance)
+    n = df.height
+    exact_rows = df.select(row_key(df.columns)).to_series().to_numpy()
+    distinct_rows = len(np.unique(exact_rows))
+    redundant = n - clusters.n_clusters  # rows beyond the first of each cluster
+    near = redundant - (n - distinct_rows)
+    if near <= 0:
+        return None, clusters
+    sizes = np.bincount(clusters.labels)
+    in_cluster = np.flatnonzero(sizes[clusters.labels] > 1)
+    first_cluster = clusters.labels[in_cluster[0]] if len(in_cluster) else -1
+    example_idx = np.flatnonzero(clusters.labels == first_cluster)[:EXAMPLES]
+    fraction = near / n
+    evidence = {
+        "near_duplicate_rows": near,
+        "rows": n,
+        "fraction": fraction,
+        "rows_in_clusters": len(in_cluster),
+        "effective_rows": clusters.n_clusters,
+        "numeric_tolerance": options.near_duplicate_numeric_tolerance,
+        "examples": example_rows(df, example_idx, df.columns),
+    }
+    if sampled_fraction < 1.0:
+        evidence["sampled_fraction"] = sampled_fraction
+        evidence["note"] = (
+            "counted on a sample; pairs split by sampling are missed, so the share is a lower bound"
+        )
+    return (
+        Finding(
+            code="near_duplicates:rows",
+            severity="warning",
+            title=f"{near:,} near-duplicate rows ({fraction:.2%}): same features but one number within "
+            f"{options.near_duplicate_numeric_tolerance:.0%}",
+            evidence=evidence,
+            fix="split by data.group_column so copies stay in one split, or remove the copies at the source",
+        ),
+        clusters,
+    )
+
+
+# ---- texts -------------------------------------------------------------------------------------------------
+def text_duplicates(
+    texts: pl.Series, column: str, options: AuditOptions, seed: int
+) -> tuple[list[Finding], np.ndarray]:
+    """Exact (after normalisation) and near-duplicate texts of one column; returns cluster labels per row."""
+    findings: list[Finding] = []
+    norm = normalize_texts(texts)
+    n = len(norm)
+    unique_norm, first_index, inverse = np.unique(
+        norm.to_numpy().astype(str), return_index=True, return_inverse=True
+    )
+    exact_extra = n - len(unique_norm)
+    if exact_extra:
+        dup_rows = np.flatnonzero(np.bincount(inverse)[inverse] > 1)
+        findings.append(
+            Finding(
+                code=f"duplicates:{column}",
+                severity="warning",
+                title=f"{exact_extra:,} duplicate texts in {column!r} ({exact_extra / n:.2%})",
+                evidence={
+                    "duplicate_texts": exact_extra,
+                    "texts": n,
+                    "fraction": exact_extra / n,
+                    "examples": [str(texts[int(i)]) for i in dup_rows[:EXAMPLES]],
+                },
+                fix="set [audit] dedupe = true (exact rows) or de-duplicate the texts at the source",
+                fixed_by_dedupe=True,
+            )
+        )
+    found = find_near_duplicates(
+        pl.Series(unique_norm.tolist(), dtype=pl.String),
+        threshold=options.near_duplicate_threshold,
+        num_perm=options.num_perm,
+        shingle_size=options.shingle_size,
+        shingle_unit=options.shingle_unit,
+        seed=seed,
+    )
+    unique_labels = found.clusters() if len(found) else np.arange(len(unique_norm))
+    labels = unique_labels[inverse]
+    if len(found):
+        n_clusters = len(np.unique(labels))
+        near_extra = (n - n_clusters) - exact_extra
+        rows_involved = int(np.isin(inverse, found.items_in_pairs()).sum())
+        order = np.argsort(found.jaccard)
+        examples = [
+            {
+                "a": str(texts[int(first_index[i])]),
+                "b": str(texts[int(first_index[j])]),
+                "jaccard": round(float(found.jaccard[k]), 3),
+            }
+            for k, (i, j) in zip(order[:EXAMPLES], found.pairs[order[:EXAMPLES]], strict=True)
+        ]
+        findings.append(
+            Finding(
+                code=f"near_duplicates:{column}",
+                severity="warning",
+                title=f"{len(found):,} near-duplicate text pairs in {column!r}; "
+                f"{rows_involved / n:.1%} of rows "
+                f"have one (effective size {n_clusters:,} of {n:,})",
+                evidence={
+                    "pairs": len(found),
+                    "rows_with_near_duplicate": rows_involved,
+                    "fraction_rows": rows_involved / n,
+                    "redundant_rows": near_extra,
+                    "effective_rows": n_clusters,
+                    "rows": n,
+                    "threshold": options.near_duplicate_threshold,
+                    "shingles": f"{options.shingle_size} {options.shingle_unit}",
+                    "examples": examples,
+                },
+                fix="keep one text per cluster, or split by a group column so paraphrases stay in one split",
+            )
+        )
+    return findings, labels
+
+
+# ---- contamination -----------------------------------------------------------------------------------------
+def _contamination_finding(
+    code: str,
+    what: str,
+    shared: int,
+    n_test: int,
+    options: AuditOptions,
+    evidence: dict,
+    fix: str,
+    *,
+    fixed_by_dedupe: bool = False,
+) -> Finding | None:
+    if shared == 0 or n_test == 0:
+        return None
+    fraction = shared / n_test
+    blocking = fraction >= options.contamination_blocking_fraction
+    return Finding(
+        code=code,
+        severity="blocking" if blocking else "warning",
+        title=f"{shared:,} test rows ({fraction:.1%}) {what}",
+        evidence={
+            "test_rows_shared": shared,
+            "test_rows": n_test,
+            "fraction_of_test": fraction,
+            "blocking_fraction": options.contamination_blocking_fraction,
+            **evidence,
+        },
+        fix=fix,
+        fixed_by_dedupe=fixed_by_dedupe,
+    )
+
+
+def exact_contamination(
+    train_x: pl.DataFrame,
+    test_x: pl.DataFrame,
+    options: AuditOptions,
+    dedupe_done: bool,
+    train_ids: np.ndarray | None = None,
+    test_ids: np.ndarray | None = None,
+) -> Finding | None:
+    """Test rows whose feature vector, or id, also occurs in train."""
+    columns = [c for c in test_x.columns if c in train_x.columns]
+    by_features = np.zeros(test_x.height, dtype=bool)
+    if columns:
+        train_keys = train_x.select(row_key(columns).alias("k")).get_column("k")
+        test_keys = test_x.select(row_key(columns).alias("k")).get_column("k")
+        by_features = test_keys.is_in(train_keys.implode()).to_numpy()
+    by_id = np.zeros(test_x.height, dtype=bool)
+    if train_ids is not None and test_ids is not None and len(test_ids) == test_x.height:
+        by_id = np.isin(test_ids, train_ids)
+    shared = by_features | by_id
+    examples = example_rows(test_x, np.flatnonzero(shared), columns)
+    fix = (
+        "split by data.group_column so copies stay together, or acknowledge it"
+        if dedupe_done
+        else "set [audit] dedupe = true to drop exact copies before splitting, or split by data.group_column"
+    )
+    return _contamination_finding(
+        "contamination:exact",
+        "also appear in train (same features or same id)",
+        int(shared.sum()),
+        test_x.height,
+        options,
+        {"by_features": int(by_features.sum()), "by_id": int(by_id.sum()), "examples": examples},
+        fix,
+        fixed_by_dedupe=not dedupe_done,
+    )
+
+
+def near_contamination(
+    train_x: pl.DataFrame, test_x: pl.DataFrame, features: Sequence[str], options: AuditOptions
+) -> Finding | None:
+    """Test rows with a near-duplicate (not an exact copy) in train."""
+    features = [c for c in features if c in train_x.columns and c in test_x.columns]
+    if not features:
+        return None
+    both = pl.concat([train_x.select(features), test_x.select(features)], how="vertical_relaxed")
+    clusters = near_duplicate_row_clusters(both, features, options.near_duplicate_numeric_tolerance)
+    n_train = train_x.height
+    in_train = np.zeros(clusters.labels.max() + 1 if len(clusters.labels) else 0, dtype=bool)
+    in_train[clusters.labels[:n_train]] = True
+    exact_in_train = np.zeros(clusters.exact_feature_groups.max() + 1 if n_train else 0, dtype=bool)
+    exact_in_train[clusters.exact_feature_groups[:n_train]] = True
+    test_labels = clusters.labels[n_train:]
+    near_only = in_train[test_labels] & ~exact_in_train[clusters.exact_feature_groups[n_train:]]
+    return _contamination_finding(
+        "contamination:near_duplicates",
+        "have a near-duplicate in train",
+        int(near_only.sum()),
+        test_x.height,
+        options,
+        {"examples": example_rows(test_x, np.flatnonzero(near_only), features)},
+        "split by data.group_column so near-copies stay in one split, or acknowledge it",
+    )
+
+
+def text_contamination(
+    train_texts: pl.Series, test_texts: pl.Series, column: str, options: AuditOptions, seed: int
+) -> list[Finding]:
+    """Test texts equal (normalised) to a train text, and test texts with a near-duplicate in train."""
+    findings: list[Finding] = []
+    train_norm, test_norm = normalize_texts(train_texts), normalize_texts(test_texts)
+    exact = test_norm.is_in(train_norm.implode()).to_numpy() & (test_norm != "").to_numpy()
+    exact_finding = _contamination_finding(
+        f"contamination:exact:{column}",
+        f"have a {column!r} text identical to a train text",
+        int(exact.sum()),
+        len(test_norm),
+        options,
+        {"examples": [str(test_texts[int(i)]) for i in np.flatnonzero(exact)[:EXAMPLES]]},
+        "de-duplicate texts before splitting, or split by a group column",
+    )
+    if exact_finding:
+        findings.append(exact_finding)
+    near = find_near_duplicates_between(
+        train_norm,
+        test_norm,
+        threshold=options.near_duplicate_threshold,
+        num_perm=options.num_perm,
+        shingle_size=options.shingle_size,
+        shingle_unit=options.shingle_unit,
+        seed=seed,
+    )
+    near_rows = np.zeros(len(test_norm), dtype=bool)
+    near_rows[near.pairs[:, 1]] = True
+    near_rows &= ~exact
+    examples = [
+        {"train": str(train_texts[int(i)]), "test": str(test_texts[int(j)])}
+        for i, j in near.pairs[near_rows[near.pairs[:, 1]]][:EXAMPLES]
+    ]
+    found = _contamination_finding(
+        f"contamination:near_duplicates:{column}",
+        f"have a near-duplicate {column!r} text in train (Jaccard ≥ {options.near_duplicate_threshold})",
+        int(near_rows.sum()),
+        len(test_norm),
+        options,
+        {"examples": examples},
+        "keep one text per near-duplicate cluster before splitting, or split by a group column",
+    )
+    if found:
+        findings.append(found)
+    return findings

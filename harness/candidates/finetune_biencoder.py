@@ -1,0 +1,191 @@
+"""Fine-tuned bi-encoder: adapt the sentence encoder to this corpus's questions, then serve it as RAG does.
+
+Training pairs are (question, gold fact chunk) from the training split — the chunk of the gold document whose
+line holds the answer, as RAG indexes it; the loss is sentence-transformers' `MultipleNegativesRankingLoss`
+(the other chunks of a batch are the negatives). A plain torch loop instead of
+`SentenceTransformerTrainer`: the trainer goes through `datasets.Dataset.from_dict`, which raises PicklingError
+with datasets 5.2 + pyarrow 26 here, and transformers 5 refuses its `warmup_ratio`. Batches never hold one
+chunk twice, so no positive is also used as a negative.
+
+Serving is the RAG path (`DenseReader`) with the fine-tuned encoder, exported like the base encoder. Its weakness
+is the point of the comparison: what it learned is tied to the documents it saw; the unseen-document slice of
+the test split shows whether it still generalises.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+import time
+import weakref
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import polars as pl
+
+from harness.candidates._qa import QACandidate, folder_size_bytes
+from harness.candidates.base import Predictions, Split
+from harness.errors import InputError
+from harness.text.passages import answer_in, answer_lines
+from harness.types import Family
+
+
+class FineTunedBiEncoderCandidate(QACandidate):
+    name: ClassVar[str] = "finetune-biencoder"
+    family: ClassVar[Family] = Family.FINETUNE
+    skills: ClassVar[tuple[str, ...]] = ("pytorch", "sentence_transformers", "faiss")
+    complexity: ClassVar[int] = 4
+    conformance_slow: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 1,
+        batch_size: int = 32,
+        learning_rate: float = 3e-5,
+        warmup_fraction: float = 0.1,
+        max_seq_length: int = 64,
+        max_train_pairs: int | None = None,
+        serving_backend: str = "auto",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.warmup_fraction = warmup_fraction
+        self.max_seq_length = max_seq_length
+        self.max_train_pairs = max_train_pairs
+        self.serving_backend = serving_backend
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        import torch
+        from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+        from harness.candidates.rag import DenseReader, get_encoder
+        from harness.text.encoder import load_sentence_encoder
+
+        corpus = self._start_fit(train)
+        questions, docs, self.unsupported_pairs_ = _training_pairs(train, corpus)
+        rng = np.random.default_rng(self.seed)
+        if self.max_train_pairs is not None and len(questions) > self.max_train_pairs:
+            keep = np.sort(rng.choice(len(questions), self.max_train_pairs, replace=False))
+            questions, docs = [questions[i] for i in keep], [docs[i] for i in keep]
+        torch.manual_seed(self.seed)
+        # a private copy: the loader caches one shared instance per path that other candidates use unchanged
+        model = copy.deepcopy(load_sentence_encoder(self.encoder_path, self.device))
+        model.max_seq_length = self.max_seq_length
+        loss_fn = MultipleNegativesRankingLoss(model)
+        batches = [b for _ in range(self.epochs) for b in _unique_doc_batches(docs, self.batch_size, rng)]
+        if not batches:
+            raise InputError("no training pairs", where=self.name, fix="add QA pairs with a supporting document")
+        optimizer = torch.optim.AdamW(model.parameters(), lr=self.learning_rate)
+        warmup = max(1, round(self.warmup_fraction * len(batches)))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (len(batches) - step) / len(batches))
+        )
+        started = time.perf_counter()
+        encode_input = getattr(model, "preprocess", None) or model.tokenize  # `tokenize` is deprecated in ST 6
+        model.train()
+        losses = []
+        for step, rows in enumerate(batches):
+            features = [
+                _to(encode_input([questions[i] for i in rows]), model.device),
+                _to(encode_input([docs[i] for i in rows]), model.device),
+            ]
+            loss = loss_fn(features, None)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            losses.append(float(loss.detach()))
+            self._tick(0.8 * (step + 1) / len(batches), f"fine-tune step {step + 1}/{len(batches)}")
+        model.eval()
+        self.train_seconds_ = time.perf_counter() - started
+        self.model_dir_ = tempfile.mkdtemp(prefix="archbench-biencoder-")
+        weakref.finalize(self, shutil.rmtree, self.model_dir_, ignore_errors=True)
+        model.save(self.model_dir_)
+        del model, optimizer, loss_fn
+        self._tick(0.85, "indexing with the fine-tuned encoder")
+        encoder = get_encoder(self.model_dir_, self.device, backend=self.serving_backend)
+        self.reader_ = DenseReader(encoder, corpus, seed=self.seed)
+        self.train_pairs_ = len(questions)
+        self.steps_ = len(batches)
+        self.loss_first_last_ = (round(losses[0], 4), round(float(np.mean(losses[-max(1, len(losses) // 5) :])), 4))
+        self._tick(1.0, "fine-tuned")
+        return self
+
+    def predict(self, batch: pl.DataFrame) -> Predictions:
+        questions = self._questions(batch)
+        if not questions:
+            return Predictions(extra={"answers": [], "retrieved": []})
+        reader = self.reader_
+        retrieved, answers = reader.search(questions, self.top_k)
+        return Predictions(extra={"answers": answers, "retrieved": retrieved})
+
+    def size_bytes(self) -> int:
+        return self.reader_.size_bytes()
+
+    def details(self) -> dict[str, Any]:
+        return {
+            **self.reader_.details(),
+            "fine_tuned_model_bytes": folder_size_bytes(self.model_dir_),
+            "train_pairs": self.train_pairs_,
+            "train_pairs_without_supporting_line": self.unsupported_pairs_,
+            "steps": self.steps_,
+            "epochs": self.epochs,
+            "loss_first_last": list(self.loss_first_last_),
+            "fine_tune_seconds": round(self.train_seconds_, 2),
+            "reader": "extractive fact line",
+            "top_k": self.top_k,
+        }
+
+
+def _to(features: dict[str, Any], device: Any) -> dict[str, Any]:
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
+
+
+def _training_pairs(train: Split, corpus: Any) -> tuple[list[str], list[str], int]:
+    """(question, positive chunk) pairs — the chunk (title + fact line) of the gold document whose line holds the
+    answer — and how many pairs had no such line (wrong teacher answers are left out this way)."""
+    from harness.candidates.rag import chunk_text
+
+    questions = train.X.get_column(train.task.feature_columns[0]).cast(pl.String).fill_null("").to_list()
+    gold = train.extra.get("doc_ids")
+    out_q, out_c, unsupported = [], [], 0
+    for i, question in enumerate(questions):
+        doc_ids = [str(gold[i])] if gold is not None else list(corpus.ids)
+        chunk = None
+        for doc_id in doc_ids:
+            text = corpus.text(doc_id)
+            line = next((ln for ln in answer_lines(text) if answer_in(str(train.y[i]), ln)), None)
+            if line is not None:
+                chunk = chunk_text(text, doc_id, line)
+                break
+        if chunk is None:
+            unsupported += 1
+        elif question.strip():
+            out_q.append(question)
+            out_c.append(chunk)
+    return out_q, out_c, unsupported
+
+
+def _unique_doc_batches(docs: list[str], batch_size: int, rng: np.random.Generator) -> list[list[int]]:
+    """Shuffled batches in which no document appears twice (in-batch negatives must be true negatives)."""
+    order = rng.permutation(len(docs))
+    batches: list[list[int]] = []
+    open_batches: list[tuple[list[int], set[str]]] = []
+    for i in order:
+        for rows, seen in open_batches:
+            if docs[i] not in seen and len(rows) < batch_size:
+                rows.append(int(i))
+                seen.add(docs[i])
+                break
+        else:
+            open_batches.append(([int(i)], {docs[i]}))
+        full = [b for b in open_batches if len(b[0]) >= batch_size]
+        batches += [b[0] for b in full]
+        open_batches = [b for b in open_batches if len(b[0]) < batch_size]
+    batches += [rows for rows, _ in open_batches if len(rows) >= 2]
+    return batches

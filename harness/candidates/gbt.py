@@ -1,0 +1,314 @@
+"""Gradient-boosted trees: XGBoost and LightGBM with native categorical splits and early stopping on dev.
+
+Both read the same encoded matrix (`TabularEncoder.for_trees`: float32 numerics with NaN for missing, then
+category codes declared categorical). Class imbalance is left to the honest objective (no silent reweighting);
+XGBoost exposes `scale_pos_weight` for teams that want it.
+
+Serving threads (`predict_threads`): None = auto — one thread for batches under `SMALL_BATCH_ROWS` rows (a
+single request gains nothing from more threads and OpenMP wake-ups widen the p99), every core for larger
+batches. `benchmarks/bench_predict_latency.py` compares the settings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import numpy as np
+import polars as pl
+
+from harness.candidates._tabular import (
+    SMALL_BATCH_ROWS,
+    TabularCandidate,
+    pickled_size_bytes,
+    serving_threads,
+    training_threads,
+)
+from harness.candidates.base import Predictions, Split
+from harness.types import Family, TaskKind
+
+if TYPE_CHECKING:
+    import lightgbm
+    import xgboost
+
+
+def _top_importances(names: list[str], gains: dict[str, float], k: int = 5) -> dict[str, float]:
+    total = sum(gains.values()) or 1.0
+    ranked = sorted(((gains.get(n, 0.0), n) for n in names), reverse=True)[:k]
+    return {name: round(gain / total, 4) for gain, name in ranked if gain > 0}
+
+
+class XGBoostCandidate(TabularCandidate):
+    """`xgboost.train`: hist trees, native categoricals, early stopping on dev; `inplace_predict` serves."""
+
+    name: ClassVar[str] = "xgboost"
+    family: ClassVar[Family] = Family.GBT
+    skills: ClassVar[tuple[str, ...]] = ("xgboost",)
+    interpretable: ClassVar[bool] = True  # per-feature gain importances
+    complexity: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        max_rounds: int = 300,
+        learning_rate: float = 0.1,
+        max_depth: int = 6,
+        min_child_weight: float = 1.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        early_stopping_rounds: int = 30,
+        scale_pos_weight: float | None = None,
+        train_threads: int | None = None,
+        predict_threads: int | None = None,
+    ) -> None:
+        super().__init__(seed=seed)
+        self.max_rounds = max_rounds
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.early_stopping_rounds = early_stopping_rounds
+        self.scale_pos_weight = scale_pos_weight
+        self.train_threads = train_threads
+        self.predict_threads = predict_threads
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "tree_method": "hist",
+            "eta": self.learning_rate,
+            "max_depth": self.max_depth,
+            "min_child_weight": self.min_child_weight,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "seed": self.seed,
+            "nthread": self.train_threads or training_threads(),
+            "max_cat_to_onehot": 1,  # partition-based categorical splits
+        }
+        if self.kind_ is TaskKind.BINARY:
+            params |= {"objective": "binary:logistic", "eval_metric": "logloss"}
+            if self.scale_pos_weight is not None:
+                params["scale_pos_weight"] = self.scale_pos_weight
+        elif self.kind_ is TaskKind.MULTICLASS:
+            params |= {"objective": "multi:softprob", "num_class": self.n_classes_, "eval_metric": "mlogloss"}
+        else:
+            params |= {"objective": "reg:squarederror", "eval_metric": "rmse"}
+        return params
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        import xgboost as xgb
+
+        self._start_fit(train, dev)
+        encoder = self._fit_encoder(train)
+        types = ["q"] * len(encoder.numeric_columns) + ["c"] * len(encoder.categorical_columns)
+        threads = self.train_threads or training_threads()
+
+        def matrix(split: Split) -> xgboost.DMatrix:
+            return xgb.DMatrix(
+                encoder.for_trees(split.X),
+                label=split.y,
+                feature_types=types,  # names stay f0..fN: xgboost rejects some characters in column names
+                enable_categorical=True,
+                nthread=threads,
+            )
+
+        candidate = self
+        rounds = self.max_rounds
+
+        class _Progress(xgb.callback.TrainingCallback):
+            def after_iteration(self, model: Any, epoch: int, evals_log: dict[str, Any]) -> bool:
+                dev_log = evals_log.get("dev", {})
+                last = {metric: values[-1] for metric, values in dev_log.items()}
+                shown = ", ".join(f"dev {m} {v:.4f}" for m, v in last.items())
+                candidate._tick((epoch + 1) / rounds, f"round {epoch + 1}/{rounds} {shown}")
+                return False
+
+        dtrain, ddev = matrix(train), matrix(dev)
+        self._tick(0.0, f"boosting up to {rounds} rounds")
+        booster = xgb.train(
+            self._params(),
+            dtrain,
+            num_boost_round=rounds,
+            evals=[(ddev, "dev")],
+            early_stopping_rounds=self.early_stopping_rounds,
+            verbose_eval=False,
+            callbacks=[_Progress()],
+        )
+        self.best_iteration_ = int(booster.best_iteration)
+        self.rounds_trained_ = int(booster.num_boosted_rounds())
+        self.best_dev_score_ = float(booster.best_score)
+        # Keep only the trees up to the best round: that is the model served and sized.
+        self.booster_ = booster[: self.best_iteration_ + 1]
+        self._set_serving_threads()
+        return self
+
+    def _set_serving_threads(self) -> None:
+        """Two handles on the one model: `set_param` costs ~130 µs, more than a one-row prediction, so a
+        one-thread handle serves small batches and the main one (threads re-checked per call) large ones."""
+        self._single_row_booster = self.booster_.copy()
+        self._single_row_booster.set_param({"nthread": self.predict_threads or 1})
+        self._batch_threads = 0  # set on the first large batch
+
+    def predict(self, batch: pl.DataFrame) -> Predictions:
+        X = self.encoder_.for_trees(batch)
+        if len(X) < SMALL_BATCH_ROWS:
+            booster = self._single_row_booster
+        else:
+            booster = self.booster_
+            threads = self.predict_threads or training_threads()
+            if threads != self._batch_threads:
+                booster.set_param({"nthread": threads})
+                self._batch_threads = threads
+        out = booster.inplace_predict(X, validate_features=False)
+        if self.kind_ is TaskKind.BINARY:
+            positive = np.asarray(out, dtype=np.float64)
+            return self._classification(np.column_stack([1.0 - positive, positive]))
+        if self.kind_ is TaskKind.MULTICLASS:
+            proba = np.asarray(out, dtype=np.float64).reshape(len(X), self.n_classes_)
+            return self._classification(proba / proba.sum(axis=1, keepdims=True))
+        return Predictions(values=np.asarray(out, dtype=np.float64))
+
+    def size_bytes(self) -> int:
+        return len(self.booster_.save_raw("ubj")) + pickled_size_bytes(self.encoder_)
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "best_iteration": self.best_iteration_,
+            "rounds_trained": self.rounds_trained_,
+            "best_dev_score": round(self.best_dev_score_, 6),
+            "top_features_by_gain": _top_importances(self.encoder_.feature_names, self._gains()),
+        }
+
+    def _gains(self) -> dict[str, float]:
+        names = self.encoder_.feature_names
+        scores = self.booster_.get_score(importance_type="total_gain")
+        return {names[int(key[1:])]: float(gain) for key, gain in scores.items()}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_single_row_booster", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "booster_" in state:
+            self._set_serving_threads()
+
+
+class LightGBMCandidate(TabularCandidate):
+    """`lightgbm.train` with categorical_feature and early stopping on dev; `Booster.predict` serves."""
+
+    name: ClassVar[str] = "lightgbm"
+    family: ClassVar[Family] = Family.GBT
+    skills: ClassVar[tuple[str, ...]] = ("lightgbm",)
+    interpretable: ClassVar[bool] = True  # per-feature gain importances
+    complexity: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        max_rounds: int = 300,
+        learning_rate: float = 0.1,
+        num_leaves: int = 31,
+        min_data_in_leaf: int = 20,
+        feature_fraction: float = 0.8,
+        early_stopping_rounds: int = 30,
+        train_threads: int | None = None,
+        predict_threads: int | None = None,
+    ) -> None:
+        super().__init__(seed=seed)
+        self.max_rounds = max_rounds
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_data_in_leaf = min_data_in_leaf
+        self.feature_fraction = feature_fraction
+        self.early_stopping_rounds = early_stopping_rounds
+        self.train_threads = train_threads
+        self.predict_threads = predict_threads
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_row_wise": True,  # with `deterministic`, the same seed gives the same model
+            "num_threads": self.train_threads or training_threads(),
+            "verbosity": -1,
+        }
+        if self.kind_ is TaskKind.BINARY:
+            return params | {"objective": "binary", "metric": "binary_logloss"}
+        if self.kind_ is TaskKind.MULTICLASS:
+            return params | {
+                "objective": "multiclass",
+                "num_class": self.n_classes_,
+                "metric": "multi_logloss",
+            }
+        return params | {"objective": "regression", "metric": "rmse"}
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        import lightgbm as lgb
+
+        self._start_fit(train, dev)
+        encoder = self._fit_encoder(train)
+        n_numeric = len(encoder.numeric_columns)
+        categorical = list(range(n_numeric, n_numeric + len(encoder.categorical_columns)))
+        dtrain = lgb.Dataset(
+            encoder.for_trees(train.X),
+            label=train.y,
+            categorical_feature=categorical,
+            free_raw_data=True,
+        )
+        ddev = dtrain.create_valid(encoder.for_trees(dev.X), label=dev.y)
+        rounds = self.max_rounds
+        trained = [0]
+
+        def progress(env: lightgbm.callback.CallbackEnv) -> None:
+            trained[0] = env.iteration + 1
+            shown = ", ".join(f"dev {r[1]} {r[2]:.4f}" for r in env.evaluation_result_list or [])
+            self._tick((env.iteration + 1) / rounds, f"round {env.iteration + 1}/{rounds} {shown}")
+
+        self._tick(0.0, f"boosting up to {rounds} rounds")
+        booster = lgb.train(
+            self._params(),
+            dtrain,
+            num_boost_round=rounds,
+            valid_sets=[ddev],
+            valid_names=["dev"],
+            callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False), progress],
+        )
+        # lightgbm.train already drops the trees past the best round; count the rounds trained ourselves.
+        self.best_iteration_ = int(booster.best_iteration) or int(booster.current_iteration())
+        self.rounds_trained_ = trained[0]
+        best = booster.best_score.get("dev", {})
+        self.best_dev_score_ = float(next(iter(best.values()))) if best else float("nan")
+        # Re-load only the trees up to the best round: that is the model served and sized.
+        self.model_text_ = booster.model_to_string(num_iteration=self.best_iteration_)
+        self.booster_ = lgb.Booster(model_str=self.model_text_)
+        return self
+
+    def predict(self, batch: pl.DataFrame) -> Predictions:
+        X = self.encoder_.for_trees(batch)
+        threads = self.predict_threads or serving_threads(len(X))
+        out = np.asarray(self.booster_.predict(X, num_threads=threads), dtype=np.float64)
+        if self.kind_ is TaskKind.BINARY:
+            return self._classification(np.column_stack([1.0 - out, out]))
+        if self.kind_ is TaskKind.MULTICLASS:
+            return self._classification(out / out.sum(axis=1, keepdims=True))
+        return Predictions(values=out)
+
+    def size_bytes(self) -> int:
+        return len(self.model_text_.encode()) + pickled_size_bytes(self.encoder_)
+
+    def details(self) -> dict[str, Any]:
+        gains = self.booster_.feature_importance(importance_type="gain")
+        by_name = dict(zip(self.encoder_.feature_names, (float(g) for g in gains), strict=True))
+        return {
+            "best_iteration": self.best_iteration_,
+            "rounds_trained": self.rounds_trained_,
+            "best_dev_score": round(self.best_dev_score_, 6),
+            "top_features_by_gain": _top_importances(self.encoder_.feature_names, by_name),
+        }

@@ -1,0 +1,118 @@
+"""LoRA: fine-tune low-rank adapters of the local generator on the training QA pairs, then answer closed book.
+
+The classic "teach the model the facts" option. It needs a GPU to be practical (`requires_gpu = True`: the runner
+does not run it on a CPU machine and the gate records why). By construction it cannot know facts that reached
+the corpus after training — the unseen-document test slice measures exactly that — and it learns the wrong
+teacher answers along with the right ones.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import polars as pl
+
+from harness.candidates._qa import QACandidate
+from harness.candidates.base import Predictions, Split
+from harness.types import Family
+
+
+class LoRACandidate(QACandidate):
+    name: ClassVar[str] = "lora-generator"
+    family: ClassVar[Family] = Family.FINETUNE
+    skills: ClassVar[tuple[str, ...]] = ("pytorch", "transformers")
+    complexity: ClassVar[int] = 5
+    requires_gpu: ClassVar[bool] = True
+    needs_generator: ClassVar[bool] = True
+    conformance_slow: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 3,
+        batch_size: int = 8,
+        learning_rate: float = 2e-4,
+        rank: int = 8,
+        alpha: int = 16,
+        max_length: int = 96,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.rank = rank
+        self.alpha = alpha
+        self.max_length = max_length
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        import torch
+        from peft import LoraConfig, get_peft_model
+
+        from harness.text.generate import Generator, closed_book_prompt
+
+        self._start_fit(train)
+        assert self.generator_path is not None, "LoRA needs models.generator_path"
+        torch.manual_seed(self.seed)
+        gen = Generator(self.generator_path, device=self.device)
+        tok = gen.tokenizer
+        config = LoraConfig(r=self.rank, lora_alpha=self.alpha, lora_dropout=0.0, target_modules="all-linear",
+                            task_type="CAUSAL_LM")  # fmt: skip
+        model = get_peft_model(gen.model, config)
+        questions = self._questions(train.X)
+        texts = [f"{closed_book_prompt(q)} {a}{tok.eos_token or ''}" for q, a in zip(questions, train.y, strict=True)]
+        prompt_lengths = [len(tok(closed_book_prompt(q))["input_ids"]) for q in questions]
+        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=self.learning_rate)
+        rng = np.random.default_rng(self.seed)
+        n_steps = self.epochs * int(np.ceil(len(texts) / self.batch_size))
+        step = 0
+        started = time.perf_counter()
+        model.train()
+        tok.padding_side = "right"
+        for _ in range(self.epochs):
+            order = rng.permutation(len(texts))
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                enc = tok([texts[i] for i in rows], return_tensors="pt", padding=True, truncation=True,
+                          max_length=self.max_length).to(gen.device)  # fmt: skip
+                labels = enc["input_ids"].clone()
+                labels[enc["attention_mask"] == 0] = -100
+                for j, i in enumerate(rows):  # learn the answer, not the prompt
+                    labels[j, : prompt_lengths[i]] = -100
+                loss = model(**enc, labels=labels).loss
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                step += 1
+                self._tick(step / n_steps, f"LoRA step {step}/{n_steps}")
+        tok.padding_side = "left"
+        model.eval()
+        self.train_seconds_ = time.perf_counter() - started
+        self.adapter_bytes_ = int(
+            sum(p.numel() * p.element_size() for n, p in model.named_parameters() if "lora_" in n)
+        )
+        gen.model = model
+        self.generator_ = gen
+        self.steps_ = step
+        return self
+
+    def predict(self, batch: pl.DataFrame) -> Predictions:
+        from harness.text.generate import closed_book_prompt
+
+        answers = self.generator_.generate([closed_book_prompt(q) for q in self._questions(batch)])
+        return Predictions(extra={"answers": answers})
+
+    def size_bytes(self) -> int:
+        return self.generator_.size_bytes()
+
+    def details(self) -> dict[str, Any]:
+        return {
+            **self.generator_.details(),
+            "lora_rank": self.rank,
+            "lora_adapter_bytes": self.adapter_bytes_,
+            "steps": self.steps_,
+            "fine_tune_seconds": round(self.train_seconds_, 2),
+            "retrieval": "none (closed book)",
+        }

@@ -1,0 +1,95 @@
+"""The candidate registry: name → where the class lives and which family it is.
+
+Lazy on purpose: entries are "module:ClassName" strings, so importing the registry (or listing names and
+families) never imports torch, xgboost or the text stack; a class is imported only when `create` needs it.
+Adding a family = one file + one line in `_REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from harness.errors import InputError
+from harness.types import Family
+
+if TYPE_CHECKING:
+    from harness.candidates.base import BaseCandidate, Task
+    from harness.spec import DecisionSpec
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str  # "package.module:ClassName"
+    family: Family
+
+
+_REGISTRY: dict[str, Entry] = {
+    "zero-rule": Entry("harness.candidates.baselines:ZeroRule", Family.BASELINE),
+    "single-feature-rule": Entry("harness.candidates.baselines:SingleFeatureRule", Family.BASELINE),
+    "xgboost": Entry("harness.candidates.gbt:XGBoostCandidate", Family.GBT),
+    "lightgbm": Entry("harness.candidates.gbt:LightGBMCandidate", Family.GBT),
+    "torch-mlp": Entry("harness.candidates.neural:TorchMLPCandidate", Family.NEURAL),
+}
+
+
+def available() -> list[str]:
+    """Every registered candidate name, in registry order (baselines first)."""
+    return list(_REGISTRY)
+
+
+def family_of(name: str) -> Family:
+    return _entry(name).family
+
+
+def candidate_class(name: str) -> type[BaseCandidate]:
+    """Import and return the class registered under `name`."""
+    module_name, _, class_name = _entry(name).target.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls  # type: ignore[no-any-return]
+
+
+def create(name: str, *, seed: int) -> BaseCandidate:
+    """A fresh, unfitted candidate with its default hyper-parameters."""
+    return candidate_class(name)(seed=seed)
+
+
+def resolve_names(names: list[str], *, where: str) -> list[str]:
+    """Expand candidate and family names (e.g. "gbt") to candidate names; unknown ones are an InputError."""
+    families = {f.value for f in Family}
+    chosen: list[str] = []
+    for item in names:
+        if item in _REGISTRY:
+            matches = [item]
+        elif item in families:
+            matches = [n for n, e in _REGISTRY.items() if e.family.value == item]
+        else:
+            raise InputError(
+                f"unknown candidate or family {item!r}",
+                where=where,
+                fix=f"use a candidate ({', '.join(_REGISTRY)}) or a family ({', '.join(sorted(families))})",
+            )
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def select(spec: DecisionSpec, task: Task) -> list[BaseCandidate]:
+    """The candidates a run trains: `[candidates] include` (empty = all) minus `exclude`, those applicable to
+    the task, created with the spec's seed, in registry order."""
+    include = resolve_names(spec.candidates.include, where="candidates.include") or available()
+    exclude = set(resolve_names(spec.candidates.exclude, where="candidates.exclude"))
+    names = [n for n in available() if n in include and n not in exclude]
+    candidates = [create(n, seed=spec.seed) for n in names]
+    return [c for c in candidates if c.applicable(task)]
+
+
+def _entry(name: str) -> Entry:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(
+            f"unknown candidate {name!r}",
+            where="candidates",
+            fix=f"use one of: {', '.join(_REGISTRY)}",
+        ) from None

@@ -1,0 +1,143 @@
+"""Measure one fitted candidate on the test split: quality with confidence intervals, per-request latency,
+batch throughput, size and cost. The runner fills `train_time_s` and turns exceptions into failed
+measurements.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from harness.candidates.base import Predictions, Split
+from harness.measure.catalog import SECONDARY_METRICS
+from harness.measure.cost import cost_usd_per_1k
+from harness.measure.latency import measure_latency, measure_throughput
+from harness.measure.quality import METRIC_FUNCTIONS, score
+from harness.results import Measurement
+from harness.types import TaskKind
+
+if TYPE_CHECKING:
+    from harness.spec import DecisionSpec
+
+PREDICT_BATCH_ROWS = 4096  # quality pass: big enough to amortise per-call overhead, small enough for memory
+MAX_THROUGHPUT_BATCH_S = (
+    5.0  # slow candidates (LLM prompts) get a smaller throughput batch than this would take
+)
+
+ProgressFn = Callable[[float, str], None]
+
+
+def predict_in_batches(candidate: Any, split: Split, *, batch_rows: int = PREDICT_BATCH_ROWS) -> Predictions:
+    """Predict every row of `split` once, in batches, and join the batches."""
+    parts = [
+        candidate.predict(split.X.slice(start, batch_rows)) for start in range(0, split.X.height, batch_rows)
+    ]
+    preds = concat_predictions(parts)
+    n_predicted = len(preds) or len(preds.extra.get("answers") or ())  # QA predictions carry answers only
+    if n_predicted != len(split):
+        raise ValueError(f"{candidate.name} returned {n_predicted} predictions for {len(split)} rows")
+    return preds
+
+
+def concat_predictions(parts: list[Predictions]) -> Predictions:
+    """Join batch predictions: arrays and lists are concatenated; other `extra` values come from the first."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def join(name: str) -> np.ndarray | None:
+        arrays = [getattr(p, name) for p in parts]
+        return None if arrays[0] is None else np.concatenate([np.asarray(a) for a in arrays])
+
+    extra: dict[str, Any] = {}
+    for key, first in parts[0].extra.items():
+        values = [p.extra.get(key) for p in parts]
+        if isinstance(first, np.ndarray):
+            extra[key] = np.concatenate(values)
+        elif isinstance(first, list):
+            extra[key] = [item for value in values for item in value]
+        else:
+            extra[key] = first
+    return Predictions(labels=join("labels"), proba=join("proba"), values=join("values"), extra=extra)
+
+
+def measure_candidate(
+    candidate: Any,
+    test: Split,
+    *,
+    metric: str,
+    spec: DecisionSpec,
+    seed: int,
+    on_progress: ProgressFn | None = None,
+    n_boot: int = 1000,
+    n_latency_calls: int = 1000,
+    latency_max_s: float = 10.0,
+    throughput_batch_rows: int = 1024,
+    throughput_min_s: float = 1.0,
+) -> Measurement:
+    """Score, time and size one fitted candidate; a few seconds for a fast model.
+
+    Quality: the optimizing `metric` and the task's secondary metrics, with bootstrap CIs seeded by `seed`
+    (same seed and test split → same resamples for every candidate). Latency: batch of one on test rows.
+    Throughput: repeated batches of `throughput_batch_rows` (smaller for candidates so slow that one batch
+    would take over `MAX_THROUGHPUT_BATCH_S`; the batch used is recorded). Cost: from throughput and
+    `spec.constraints.hardware_usd_per_hour`.
+    """
+    report = on_progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    task = test.task
+
+    report(0.0, "predicting the test split")
+    t0 = time.perf_counter()
+    preds = predict_in_batches(candidate, test)
+    quality_rows_per_s = len(test) / max(time.perf_counter() - t0, 1e-9)
+
+    report(0.2, "scoring with bootstrap CIs")
+    secondary = list(SECONDARY_METRICS[task.kind])
+    if task.kind is TaskKind.QA:
+        from harness.measure.qa import score_qa  # ragas: loaded only for QA runs
+
+        metrics = score_qa(
+            task,
+            test.y,
+            preds,
+            secondary,
+            seed,
+            n_boot,
+            gold_doc_ids=test.extra.get("doc_ids"),
+            optimizing=metric,
+        )
+    else:
+        secondary = [m for m in secondary if m in METRIC_FUNCTIONS]
+        metrics = score(task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=metric)
+
+    report(0.4, "timing single-row requests")
+    latency = measure_latency(candidate.predict, test.X, n_calls=n_latency_calls, max_seconds=latency_max_s)
+
+    report(0.8, "timing batch throughput")
+    batch_rows = min(throughput_batch_rows, test.X.height)
+    batch_rows = max(1, min(batch_rows, int(quality_rows_per_s * MAX_THROUGHPUT_BATCH_S)))
+    throughput = measure_throughput(
+        candidate.predict, test.X, batch_size=batch_rows, min_seconds=throughput_min_s
+    )
+
+    details = dict(candidate.details()) if hasattr(candidate, "details") else {}
+    details["measure_time_s"] = round(time.perf_counter() - started, 3)
+    report(1.0, "measured")
+    return Measurement(
+        candidate=candidate.name,
+        family=candidate.family,
+        metrics=metrics,
+        latency=latency,
+        throughput_rows_per_s=throughput,
+        batch_size=batch_rows,
+        size_bytes=int(candidate.size_bytes()),
+        cost_usd_per_1k=cost_usd_per_1k(throughput, spec.constraints.hardware_usd_per_hour),
+        skills=list(getattr(candidate, "skills", ())),
+        interpretable=bool(getattr(candidate, "interpretable", False)),
+        complexity=int(getattr(candidate, "complexity", 3)),
+        requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
+        details=details,
+    )

@@ -1,0 +1,261 @@
+"""Results: the sortable leaderboard, the latency-vs-quality Pareto plot, per-candidate details and the
+recommendation with its reasons. Reads `RunResult.measurements` and `RunResult.decision` only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from harness.measure.catalog import METRICS
+from harness.results import CandidateVerdict, Decision, Measurement
+from tui.widgets.pareto import ParetoPlot, PlotPoint
+
+_VERDICT_STYLE = {
+    "recommended": "bold green",
+    "runner_up": "green",
+    "baseline": "cyan",
+    "rejected": "red",
+    "failed": "bold red",
+    "not_justified": "yellow",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    raw: Callable[[Measurement, CandidateVerdict | None], Any]  # sort value; None sorts last
+    show: Callable[[Measurement, CandidateVerdict | None], str | Text]
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def _verdict_cell(m: Measurement, v: CandidateVerdict | None) -> Text:
+    verdict = v.verdict if v else m.status
+    text = Text(verdict, style=_VERDICT_STYLE.get(verdict, ""))
+    if v and v.violations:
+        text.append(": " + "; ".join(v.violations), style="red")
+    elif not m.ok and m.reason:
+        text.append(f": {m.reason}", style="red")
+    return text
+
+
+def columns_for(metric: str) -> list[Column]:
+    label = METRICS[metric].label if metric in METRICS else metric
+
+    def metric_raw(m: Measurement, _v: Any) -> float | None:
+        mv = m.metrics.get(metric)
+        return None if mv is None else mv.value
+
+    def metric_show(m: Measurement, _v: Any) -> str:
+        mv = m.metrics.get(metric)
+        if mv is None:
+            return "—"
+        if mv.ci_low is None or mv.ci_high is None:
+            return f"{mv.value:.3f}"
+        return f"{mv.value:.3f} [{mv.ci_low:.3f}, {mv.ci_high:.3f}]"
+
+    return [
+        Column(
+            "rank", "#", lambda m, v: v.rank if v else None, lambda m, v: str(v.rank) if v and v.rank else ""
+        ),
+        Column("candidate", "candidate", lambda m, v: m.candidate, lambda m, v: m.candidate),
+        Column("metric", label, metric_raw, metric_show),
+        Column(
+            "p50",
+            "p50 ms",
+            lambda m, v: m.latency.p50_ms if m.latency else None,
+            lambda m, v: _num(m.latency.p50_ms if m.latency else None, ".2f"),
+        ),
+        Column(
+            "p99",
+            "p99 ms",
+            lambda m, v: m.latency.p99_ms if m.latency else None,
+            lambda m, v: _num(m.latency.p99_ms if m.latency else None, ".2f"),
+        ),
+        Column(
+            "throughput",
+            "rows/s",
+            lambda m, v: m.throughput_rows_per_s,
+            lambda m, v: _num(m.throughput_rows_per_s, ",.0f"),
+        ),
+        Column("size", "MB", lambda m, v: m.size_mb, lambda m, v: _num(m.size_mb, ".2f")),
+        Column("cost", "USD/1k", lambda m, v: m.cost_usd_per_1k, lambda m, v: _num(m.cost_usd_per_1k, ".2g")),
+        Column("train", "train s", lambda m, v: m.train_time_s, lambda m, v: _num(m.train_time_s, ".1f")),
+        Column("verdict", "verdict", lambda m, v: v.verdict if v else m.status, _verdict_cell),
+    ]
+
+
+def sort_measurements(
+    rows: list[tuple[Measurement, CandidateVerdict | None]], column: Column, reverse: bool
+) -> list[tuple[Measurement, CandidateVerdict | None]]:
+    """Sort on a column's raw values; missing values always last."""
+    present = [r for r in rows if column.raw(*r) is not None]
+    missing = [r for r in rows if column.raw(*r) is None]
+    return sorted(present, key=lambda r: column.raw(*r), reverse=reverse) + missing
+
+
+def recommendation_text(decision: Decision | None, cancelled: bool) -> Text:
+    text = Text()
+    if cancelled:
+        text.append("Run cancelled: results of the candidates that finished are kept.\n", style="yellow")
+    if decision is None:
+        text.append("No decision: no candidate finished.", style="yellow")
+        return text
+    because = " ".join(decision.because.split())
+    if decision.recommended and not because.lower().startswith("chosen option"):
+        because = f"Chosen option: {decision.recommended}, because {because}"
+    text.append(because, style="bold green" if decision.recommended else "bold yellow")
+    if decision.recommended and not decision.justified:
+        text.append(f"\nIt does not beat the best baseline ({decision.best_baseline}).", style="yellow")
+    if decision.tie_break:
+        text.append(f"\nTie broken by: {decision.tie_break}", style="dim")
+    return text
+
+
+def details_text(m: Measurement, v: CandidateVerdict | None, metric: str) -> Text:
+    text = Text()
+    text.append(f"{m.candidate}", style="bold")
+    text.append(f"  ({m.family})  status {m.status}")
+    if v:
+        text.append(f"  verdict {v.verdict}", style=_VERDICT_STYLE.get(v.verdict, ""))
+        if v.rank:
+            text.append(f"  rank {v.rank}")
+    text.append("\n")
+    if m.reason:
+        text.append(f"reason: {m.reason}\n", style="red")
+    if v:
+        for reason in v.reasons:
+            text.append(f"• {reason}\n")
+        for violation in v.violations:
+            text.append(f"✗ {violation}\n", style="red")
+    for name, mv in m.metrics.items():
+        ci = (
+            f" [{mv.ci_low:.3f}, {mv.ci_high:.3f}]"
+            if mv.ci_low is not None and mv.ci_high is not None
+            else ""
+        )
+        text.append(f"{name}: {mv.value:.4f}{ci}\n", style="bold" if name == metric else "")
+    if m.latency:
+        lat = m.latency
+        text.append(
+            f"latency ms: p50 {lat.p50_ms:.3f}  p95 {lat.p95_ms:.3f}  p99 {lat.p99_ms:.3f}  "
+            f"mean {lat.mean_ms:.3f}  ({lat.n_calls} calls)\n"
+        )
+    if m.throughput_rows_per_s is not None:
+        text.append(f"throughput: {m.throughput_rows_per_s:,.0f} rows/s (batch {m.batch_size})\n")
+    if m.size_bytes is not None:
+        text.append(f"size: {m.size_bytes:,} bytes\n")
+    if m.train_time_s is not None:
+        text.append(f"train: {m.train_time_s:.2f} s on {m.train_rows or 0:,} rows\n")
+    if m.cost_usd_per_1k is not None:
+        text.append(f"cost: {m.cost_usd_per_1k:.5f} USD per 1k predictions\n")
+    if m.skills:
+        text.append(f"skills: {', '.join(m.skills)}\n")
+    yes_no = {True: "yes", False: "no"}
+    text.append(f"interpretable: {yes_no[m.interpretable]}; needs GPU: {yes_no[m.requires_gpu]}\n")
+    for key, value in list(m.details.items())[:8]:
+        text.append(f"{key}: {str(value)[:80]}\n", style="dim")
+    return text
+
+
+class ResultsView(VerticalScroll):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("s", "sort_next", "Sort by next column"),
+        ("d", "sort_flip", "Flip sort"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.metric = ""
+        self._rows: list[tuple[Measurement, CandidateVerdict | None]] = []
+        self._columns: list[Column] = []
+        self._sort_index = 0
+        self._reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Run the harness (ctrl+r) to see results.", id="recommendation")
+        yield DataTable(id="leaderboard", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="results-lower"):
+            yield ParetoPlot(id="pareto")
+            yield Static("", id="candidate-details")
+
+    def show(
+        self, measurements: list[Measurement], decision: Decision | None, *, cancelled: bool = False
+    ) -> None:
+        verdicts = {v.candidate: v for v in decision.verdicts} if decision else {}
+        self.metric = (
+            decision.metric if decision else next(iter(measurements[0].metrics), "") if measurements else ""
+        )
+        self._columns = columns_for(self.metric)
+        self._rows = [(m, verdicts.get(m.candidate)) for m in measurements]
+        self._sort_index, self._reverse = 0, False
+        self.query_one("#recommendation", Static).update(recommendation_text(decision, cancelled))
+        self._fill()
+        info = METRICS.get(self.metric)
+        points = [
+            PlotPoint(m.candidate, m.latency.p99_ms, m.metrics[self.metric].value)
+            for m in measurements
+            if m.ok and m.latency is not None and self.metric in m.metrics
+        ]
+        self.query_one(ParetoPlot).plot(
+            points,
+            greater_is_better=info.greater_is_better if info else True,
+            y_label=info.label if info else self.metric,
+        )
+        self._show_details(0)
+
+    def _fill(self) -> None:
+        table = self.query_one("#leaderboard", DataTable)
+        table.clear(columns=True)
+        column = self._columns[self._sort_index]
+        for i, col in enumerate(self._columns):
+            arrow = (" ▼" if self._reverse else " ▲") if i == self._sort_index else ""
+            table.add_column(col.label + arrow, key=col.key)
+        self._rows = sort_measurements(self._rows, column, self._reverse)
+        for m, v in self._rows:
+            table.add_row(*(col.show(m, v) for col in self._columns), key=m.candidate)
+
+    def sort_by(self, key: str, reverse: bool | None = None) -> None:
+        index = next(i for i, c in enumerate(self._columns) if c.key == key)
+        self._reverse = (
+            (not self._reverse if index == self._sort_index else False) if reverse is None else reverse
+        )
+        self._sort_index = index
+        self._fill()
+
+    def sorted_candidates(self) -> list[str]:
+        return [m.candidate for m, _ in self._rows]
+
+    def action_sort_next(self) -> None:
+        if self._columns:
+            self.sort_by(self._columns[(self._sort_index + 1) % len(self._columns)].key, reverse=False)
+
+    def action_sort_flip(self) -> None:
+        if self._columns:
+            self.sort_by(self._columns[self._sort_index].key, reverse=not self._reverse)
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        self.sort_by(str(event.column_key.value))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_details(event.cursor_row)
+
+    def _show_details(self, index: int) -> None:
+        details = self.query_one("#candidate-details", Static)
+        if 0 <= index < len(self._rows):
+            details.update(details_text(*self._rows[index], self.metric))
+        else:
+            details.update("")

@@ -1,0 +1,1 @@
+"""Widgets of the TUI that are not stock Textual."""
