@@ -34,7 +34,10 @@ EXIT_BAD_INPUT = 2
 
 
 def _fail(exc: InputError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+
+    # Text, not markup: messages contain TOML table names like "[audit]" that rich would eat as tags.
+    err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 

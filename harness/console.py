@@ -39,8 +39,11 @@ class ProgressRenderer:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is not None:  # bad input: leave only the one-line error on screen, no half-done bars
+            for task_id in list(self._tasks.values()):
+                self.progress.remove_task(task_id)
+        self.progress.__exit__(exc_type, *exc)
 
     def _bar(self, key: str, description: str) -> TaskID:
         if key not in self._tasks:
@@ -48,6 +51,8 @@ class ProgressRenderer:
         return self._tasks[key]
 
     def __call__(self, event: ev.Event) -> None:
+        if not self.enabled:  # --quiet: results on stdout and errors only
+            return
         p = self.progress
         match event:
             case ev.StepStarted(step=step, detail=detail) if step != "candidates":
@@ -66,7 +71,7 @@ class ProgressRenderer:
             case ev.FindingRaised(finding=f) if getattr(f, "severity", "info") != "info":
                 style = _SEVERITY_STYLE.get(f.severity, "")
                 p.console.print(Text(f"  audit {f.severity}: {f.title}", style=style))
-            case ev.Log(message=message, level=level) if level != "info" or not self.enabled:
+            case ev.Log(message=message, level=level) if level != "info":
                 p.console.print(Text(f"  {message}", style="yellow" if level == "warning" else ""))
             case ev.Log(message=message):
                 p.console.print(Text(f"  {message}", style="dim"))

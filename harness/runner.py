@@ -64,12 +64,10 @@ class _Steps:
     def step(self, name: str, detail: str = "") -> Iterator[None]:
         self.emit(ev.StepStarted(name, detail))
         t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            seconds = time.perf_counter() - t0
-            self.timings[name] = self.timings.get(name, 0.0) + seconds
-            self.emit(ev.StepFinished(name, seconds))
+        yield  # a step that raises is not "finished": no StepFinished, the error speaks for itself
+        seconds = time.perf_counter() - t0
+        self.timings[name] = self.timings.get(name, 0.0) + seconds
+        self.emit(ev.StepFinished(name, seconds))
 
 
 def run(

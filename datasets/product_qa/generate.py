@@ -32,10 +32,31 @@ N_WRONG_TEACHER = 6
 CUTOFF = dt.date(2025, 6, 1)
 
 _ADJECTIVES = [
-    "Aurora", "Boreal", "Cobalt", "Dune", "Ember", "Fjord", "Granite", "Harbor", "Iris", "Juniper", "Kestrel",
-    "Lumen", "Meridian", "Nimbus", "Onyx", "Pinnacle", "Quartz", "Ridge", "Sierra", "Tundra", "Umber", "Vesper",
-    "Willow", "Zephyr",
-]  # fmt: skip
+    "Aurora",
+    "Boreal",
+    "Cobalt",
+    "Dune",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Onyx",
+    "Pinnacle",
+    "Quartz",
+    "Ridge",
+    "Sierra",
+    "Tundra",
+    "Umber",
+    "Vesper",
+    "Willow",
+    "Zephyr",
+]
 _PRODUCTS = {
     "kettle": ("Kettle", "an electric kettle for the kitchen"),
     "blender": ("Blender", "a countertop blender"),
@@ -46,9 +67,26 @@ _PRODUCTS = {
     "router": ("Router", "a dual-band Wi-Fi router"),
     "heater": ("Heater", "a compact space heater"),
 }
-_MATERIALS = ["stainless steel", "anodized aluminium", "ABS plastic", "borosilicate glass", "recycled nylon",
-              "bamboo", "cast iron", "polycarbonate"]  # fmt: skip
-_COLOURS = ["matte black", "arctic white", "sage green", "slate grey", "ocean blue", "copper", "sand beige", "red"]
+_MATERIALS = [
+    "stainless steel",
+    "anodized aluminium",
+    "ABS plastic",
+    "borosilicate glass",
+    "recycled nylon",
+    "bamboo",
+    "cast iron",
+    "polycarbonate",
+]
+_COLOURS = [
+    "matte black",
+    "arctic white",
+    "sage green",
+    "slate grey",
+    "ocean blue",
+    "copper",
+    "sand beige",
+    "red",
+]
 
 FIELDS = ("price", "weight", "dimensions", "warranty", "material", "colour", "compatible", "power")
 _LABELS = {
@@ -63,23 +101,48 @@ _LABELS = {
 }
 # Paraphrase templates per field; {name} is the product name (sometimes with its SKU code).
 TEMPLATES: dict[str, list[str]] = {
-    "price": ["What is the price of the {name}?", "How much does the {name} cost?", "How much is the {name}?",
-              "What do I pay for the {name}?"],
-    "weight": ["How much does the {name} weigh?", "What is the weight of the {name}?",
-               "How heavy is the {name}?"],
-    "dimensions": ["What are the dimensions of the {name}?", "How big is the {name}?",
-                   "What size is the {name}?"],
-    "warranty": ["What warranty does the {name} have?", "How long is the warranty on the {name}?",
-                 "For how long is the {name} guaranteed?"],
-    "material": ["What is the {name} made of?", "Which material is the {name} made from?",
-                 "What material does the {name} use?"],
-    "colour": ["What colour is the {name}?", "Which colour does the {name} come in?",
-               "What is the finish colour of the {name}?"],
-    "compatible": ["Which models is the {name} compatible with?", "What does the {name} work with?",
-                   "Which accessories fit the {name}?"],
-    "power": ["What is the power rating of the {name}?", "How many watts does the {name} draw?",
-              "How much power does the {name} use?"],
-}  # fmt: skip
+    "price": [
+        "What is the price of the {name}?",
+        "How much does the {name} cost?",
+        "How much is the {name}?",
+        "What do I pay for the {name}?",
+    ],
+    "weight": [
+        "How much does the {name} weigh?",
+        "What is the weight of the {name}?",
+        "How heavy is the {name}?",
+    ],
+    "dimensions": [
+        "What are the dimensions of the {name}?",
+        "How big is the {name}?",
+        "What size is the {name}?",
+    ],
+    "warranty": [
+        "What warranty does the {name} have?",
+        "How long is the warranty on the {name}?",
+        "For how long is the {name} guaranteed?",
+    ],
+    "material": [
+        "What is the {name} made of?",
+        "Which material is the {name} made from?",
+        "What material does the {name} use?",
+    ],
+    "colour": [
+        "What colour is the {name}?",
+        "Which colour does the {name} come in?",
+        "What is the finish colour of the {name}?",
+    ],
+    "compatible": [
+        "Which models is the {name} compatible with?",
+        "What does the {name} work with?",
+        "Which accessories fit the {name}?",
+    ],
+    "power": [
+        "What is the power rating of the {name}?",
+        "How many watts does the {name} draw?",
+        "How much power does the {name} use?",
+    ],
+}
 
 
 def _catalog(n_skus: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -96,8 +159,10 @@ def _catalog(n_skus: int, rng: random.Random) -> list[dict[str, Any]]:
                 names.add(name)
                 break
         fresh = i >= n_skus - n_fresh
-        listed = CUTOFF + dt.timedelta(days=rng.randint(1, 60)) if fresh else CUTOFF - dt.timedelta(
-            days=rng.randint(90, 900)
+        listed = (
+            CUTOFF + dt.timedelta(days=rng.randint(1, 60))
+            if fresh
+            else CUTOFF - dt.timedelta(days=rng.randint(90, 900))
         )
         series = noun[0]
         facts = {
@@ -111,9 +176,16 @@ def _catalog(n_skus: int, rng: random.Random) -> list[dict[str, Any]]:
             "power": f"{rng.choice([5, 10, 15, 40, 60, 300, 800, 1200, 1500, 2000])} W",
         }
         skus.append(
-            {"sku": f"SKU-{1001 + i}", "name": name, "kind": kind, "blurb": blurb, "facts": facts,
-             "listed_on": listed, "fresh": fresh}
-        )  # fmt: skip
+            {
+                "sku": f"SKU-{1001 + i}",
+                "name": name,
+                "kind": kind,
+                "blurb": blurb,
+                "facts": facts,
+                "listed_on": listed,
+                "fresh": fresh,
+            }
+        )
     return skus
 
 
@@ -166,8 +238,13 @@ def build(n_skus: int = DEFAULT_N_SKUS, seed: int = DEFAULT_SEED) -> dict[str, A
                 if s["fresh"]
                 else _date_in(rng, s["listed_on"], CUTOFF - dt.timedelta(days=1))
             )
-            base = {"question": templates[0].format(name=name), "answer": s["facts"][field], "sku": s["sku"],
-                    "field": field, "asked_on": when}  # fmt: skip
+            base = {
+                "question": templates[0].format(name=name),
+                "answer": s["facts"][field],
+                "sku": s["sku"],
+                "field": field,
+                "asked_on": when,
+            }
             rows.append(base)
             if rng.random() < p_dup:
                 dup = dict(base, question=templates[1].format(name=s["name"]))
@@ -186,8 +263,9 @@ def build(n_skus: int = DEFAULT_N_SKUS, seed: int = DEFAULT_SEED) -> dict[str, A
     pool = [r for r in rows[: len(rows) // 2] if r["field"] in ("price", "weight", "warranty", "power")]
     for r in rng.sample(pool, min(N_WRONG_TEACHER, len(pool))):
         given = _wrong_value(r["field"], r["answer"], rng, corpus_text)
-        wrong.append({"qa_id": r["qa_id"], "sku": r["sku"], "field": r["field"], "given": given,
-                      "true": r["answer"]})  # fmt: skip
+        wrong.append(
+            {"qa_id": r["qa_id"], "sku": r["sku"], "field": r["field"], "given": given, "true": r["answer"]}
+        )
         r["answer"] = given
     wrong.sort(key=lambda w: w["qa_id"])
 

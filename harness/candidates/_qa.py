@@ -1,10 +1,9 @@
 """Plumbing shared by the QA candidates: construction from the spec's `[models]`, reading questions, the
 retrieval-plus-reader serving path, and the tiny QA splits the conformance test uses.
 
-`predict(batch)` takes a frame with the question column and returns
-`Predictions(extra={"answers": [...], "retrieved": [[doc ids, best first], ...]})`; candidates without retrieval
-(prompt-only, LoRA) leave `retrieved` out.
-"""
+`predict(batch)` takes a frame with the question column and returns `Predictions(extra={"answers": [...],
+"retrieved": [[doc ids, best first], ...]})`; candidates without retrieval (prompt-only, LoRA) leave
+`retrieved` out."""
 
 from __future__ import annotations
 
@@ -71,7 +70,9 @@ class QACandidate(BaseCandidate):
         corpus = train.extra.get("corpus")
         if corpus is None or len(corpus) == 0:
             raise InputError(
-                "the training split carries no corpus", where=self.name, fix="split QA data with make_qa_splits"
+                "the training split carries no corpus",
+                where=self.name,
+                fix="split QA data with make_qa_splits",
             )
         self.task_ = train.task
         self.question_column_ = train.task.feature_columns[0]
@@ -89,7 +90,7 @@ class QACandidate(BaseCandidate):
 
 
 def tiny_qa_splits() -> tuple[Split, Split, Split]:
-    """Six products, three facts each, asked in two phrasings; the test split asks about two unseen products."""
+    """Six products, three facts each (price asked twice); the test split asks about two unseen products."""
     from harness.data.qa import Corpus
 
     products = [

@@ -110,7 +110,7 @@ class BaseCandidate:
         {TaskKind.BINARY, TaskKind.MULTICLASS, TaskKind.REGRESSION}
     )
 
-    # Conformance test (tests/candidates/test_contract.py): mark a candidate whose tiny fit still takes seconds.
+    # Conformance test (tests/candidates/test_contract.py): True for a candidate whose tiny fit takes seconds.
     conformance_slow: ClassVar[bool] = False
 
     hooks: TrainingHooks

@@ -15,7 +15,7 @@ import polars as pl
 
 from harness.candidates._qa import QACandidate
 from harness.candidates.base import Predictions, Split
-from harness.text.passages import best_lexical_line, answer_lines, line_value, tokens
+from harness.text.passages import answer_lines, best_lexical_line, line_value, tokens
 from harness.types import Family
 
 

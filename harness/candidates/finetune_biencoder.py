@@ -1,16 +1,15 @@
 """Fine-tuned bi-encoder: adapt the sentence encoder to this corpus's questions, then serve it as RAG does.
 
-Training pairs are (question, gold fact chunk) from the training split — the chunk of the gold document whose
-line holds the answer, as RAG indexes it; the loss is sentence-transformers' `MultipleNegativesRankingLoss`
-(the other chunks of a batch are the negatives). A plain torch loop instead of
-`SentenceTransformerTrainer`: the trainer goes through `datasets.Dataset.from_dict`, which raises PicklingError
-with datasets 5.2 + pyarrow 26 here, and transformers 5 refuses its `warmup_ratio`. Batches never hold one
-chunk twice, so no positive is also used as a negative.
+Training pairs are (question, gold fact chunk) from the training split — the chunk of the gold document
+whose line holds the answer, as RAG indexes it; the loss is sentence-transformers'
+`MultipleNegativesRankingLoss` (the other chunks of a batch are the negatives). A plain torch loop instead
+of `SentenceTransformerTrainer`: the trainer goes through `datasets.Dataset.from_dict`, which raises
+PicklingError with datasets 5.2 + pyarrow 26 here, and transformers 5 refuses its `warmup_ratio`. Batches
+never hold one chunk twice, so no positive is also used as a negative.
 
-Serving is the RAG path (`DenseReader`) with the fine-tuned encoder, exported like the base encoder. Its weakness
-is the point of the comparison: what it learned is tied to the documents it saw; the unseen-document slice of
-the test split shows whether it still generalises.
-"""
+Serving is the RAG path (`DenseReader`) with the fine-tuned encoder, exported like the base encoder. Its
+weakness is the point of the comparison: what it learned is tied to the documents it saw; the
+unseen-document slice of the test split shows whether it still generalises."""
 
 from __future__ import annotations
 
@@ -79,14 +78,19 @@ class FineTunedBiEncoderCandidate(QACandidate):
         loss_fn = MultipleNegativesRankingLoss(model)
         batches = [b for _ in range(self.epochs) for b in _unique_doc_batches(docs, self.batch_size, rng)]
         if not batches:
-            raise InputError("no training pairs", where=self.name, fix="add QA pairs with a supporting document")
+            raise InputError(
+                "no training pairs", where=self.name, fix="add QA pairs with a supporting document"
+            )
         optimizer = torch.optim.AdamW(model.parameters(), lr=self.learning_rate)
         warmup = max(1, round(self.warmup_fraction * len(batches)))
         schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (len(batches) - step) / len(batches))
+            optimizer,
+            lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (len(batches) - step) / len(batches)),
         )
         started = time.perf_counter()
-        encode_input = getattr(model, "preprocess", None) or model.tokenize  # `tokenize` is deprecated in ST 6
+        encode_input = (
+            getattr(model, "preprocess", None) or model.tokenize
+        )  # `tokenize` is deprecated in ST 6
         model.train()
         losses = []
         for step, rows in enumerate(batches):
@@ -112,7 +116,10 @@ class FineTunedBiEncoderCandidate(QACandidate):
         self.reader_ = DenseReader(encoder, corpus, seed=self.seed)
         self.train_pairs_ = len(questions)
         self.steps_ = len(batches)
-        self.loss_first_last_ = (round(losses[0], 4), round(float(np.mean(losses[-max(1, len(losses) // 5) :])), 4))
+        self.loss_first_last_ = (
+            round(losses[0], 4),
+            round(float(np.mean(losses[-max(1, len(losses) // 5) :])), 4),
+        )
         self._tick(1.0, "fine-tuned")
         return self
 
@@ -147,8 +154,8 @@ def _to(features: dict[str, Any], device: Any) -> dict[str, Any]:
 
 
 def _training_pairs(train: Split, corpus: Any) -> tuple[list[str], list[str], int]:
-    """(question, positive chunk) pairs — the chunk (title + fact line) of the gold document whose line holds the
-    answer — and how many pairs had no such line (wrong teacher answers are left out this way)."""
+    """(question, positive chunk) pairs — the chunk (title + fact line) of the gold document whose line
+    holds the answer — and how many pairs had no such line (wrong teacher answers are left out this way)."""
     from harness.candidates.rag import chunk_text
 
     questions = train.X.get_column(train.task.feature_columns[0]).cast(pl.String).fill_null("").to_list()

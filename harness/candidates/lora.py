@@ -1,10 +1,10 @@
-"""LoRA: fine-tune low-rank adapters of the local generator on the training QA pairs, then answer closed book.
+"""LoRA: fine-tune low-rank adapters of the local generator on the training QA pairs, then answer closed
+book.
 
-The classic "teach the model the facts" option. It needs a GPU to be practical (`requires_gpu = True`: the runner
-does not run it on a CPU machine and the gate records why). By construction it cannot know facts that reached
-the corpus after training — the unseen-document test slice measures exactly that — and it learns the wrong
-teacher answers along with the right ones.
-"""
+The classic "teach the model the facts" option. It needs a GPU to be practical (`requires_gpu = True`: the
+runner does not run it on a CPU machine and the gate records why). By construction it cannot know facts
+that reached the corpus after training — the unseen-document test slice measures exactly that — and it
+learns the wrong teacher answers along with the right ones."""
 
 from __future__ import annotations
 
@@ -58,13 +58,23 @@ class LoRACandidate(QACandidate):
         torch.manual_seed(self.seed)
         gen = Generator(self.generator_path, device=self.device)
         tok = gen.tokenizer
-        config = LoraConfig(r=self.rank, lora_alpha=self.alpha, lora_dropout=0.0, target_modules="all-linear",
-                            task_type="CAUSAL_LM")  # fmt: skip
+        config = LoraConfig(
+            r=self.rank,
+            lora_alpha=self.alpha,
+            lora_dropout=0.0,
+            target_modules="all-linear",
+            task_type="CAUSAL_LM",
+        )
         model = get_peft_model(gen.model, config)
         questions = self._questions(train.X)
-        texts = [f"{closed_book_prompt(q)} {a}{tok.eos_token or ''}" for q, a in zip(questions, train.y, strict=True)]
+        texts = [
+            f"{closed_book_prompt(q)} {a}{tok.eos_token or ''}"
+            for q, a in zip(questions, train.y, strict=True)
+        ]
         prompt_lengths = [len(tok(closed_book_prompt(q))["input_ids"]) for q in questions]
-        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=self.learning_rate)
+        optimizer = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad], lr=self.learning_rate
+        )
         rng = np.random.default_rng(self.seed)
         n_steps = self.epochs * int(np.ceil(len(texts) / self.batch_size))
         step = 0
@@ -75,8 +85,13 @@ class LoRACandidate(QACandidate):
             order = rng.permutation(len(texts))
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
-                enc = tok([texts[i] for i in rows], return_tensors="pt", padding=True, truncation=True,
-                          max_length=self.max_length).to(gen.device)  # fmt: skip
+                enc = tok(
+                    [texts[i] for i in rows],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                ).to(gen.device)
                 labels = enc["input_ids"].clone()
                 labels[enc["attention_mask"] == 0] = -100
                 for j, i in enumerate(rows):  # learn the answer, not the prompt

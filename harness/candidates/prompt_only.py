@@ -1,9 +1,8 @@
 """Prompt-only: the local generator answers from what it already knows — no retrieval, no training.
 
-It is the zero-effort reference for a generator: if it matches RAG, the corpus adds nothing; on facts it never saw
-(a product catalog, new SKUs) it cannot, and the measurement shows by how much. Applicable only when
-`[models] generator_path` names a local causal LM.
-"""
+It is the zero-effort reference for a generator: if it matches RAG, the corpus adds nothing; on facts it
+never saw (a product catalog, new SKUs) it cannot, and the measurement shows by how much. Applicable only
+when `[models] generator_path` names a local causal LM."""
 
 from __future__ import annotations
 

@@ -1,19 +1,18 @@
 """RAG: embed the corpus with a sentence encoder, index it with FAISS, retrieve, then read.
 
-The corpus is indexed as fact chunks (document title + one fact line), so one search finds both the document
-and the line that answers; the extractive reader answers with that line's value. With a local generator configured, `rag-generate` instead prompts the generator with
-the top passage. Nothing is trained: new documents are answerable as soon as they are indexed (knowledge
-freshness), which is the case for RAG over fine-tuning.
+The corpus is indexed as fact chunks (document title + one fact line), so one search finds both the
+document and the line that answers; the extractive reader answers with that line's value. With a local
+generator configured, `rag-generate` instead prompts the generator with the top passage. Nothing is
+trained: new documents are answerable as soon as they are indexed (knowledge freshness), which is the case
+for RAG over fine-tuning.
 
-Serving encoder: the shared `FastEncoder` (ONNX int8 on CPU, torch on a GPU); the index type follows the corpus
-size (`harness.text.index`) and is recorded in `details()`.
-"""
+Serving encoder: the shared `FastEncoder` (ONNX int8 on CPU, torch on a GPU); the index type follows the
+corpus size (`harness.text.index`) and is recorded in `details()`."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
-import numpy as np
 import polars as pl
 
 from harness.candidates._qa import QACandidate
@@ -30,8 +29,8 @@ def get_encoder(path: str | None, device: str, *, backend: str = "auto") -> Any:
 
 
 class DenseReader:
-    """Fact-level dense retrieval: every answer line of every document is indexed as a chunk with its document's
-    title ("Aurora Kettle K-312 (SKU-1001) — Price: $129.99"), so one search finds the document *and* the line
+    """Fact-level dense retrieval: every answer line of every document is indexed as a chunk with its
+    document's title ("Aurora Kettle K-312 (SKU-1001) — Price: $129.99"), so one search finds the document *and* the line
     that answers (the reader costs nothing extra at query time). Document ranks are the chunk ranks with
     repeated documents dropped."""
 
@@ -97,7 +96,9 @@ class RAGCandidate(QACandidate):
     def fit(self, train: Split, dev: Split) -> Self:
         corpus = self._start_fit(train)
         self._tick(0.0, "loading the encoder")
-        self.reader_ = DenseReader(get_encoder(self.encoder_path, self.device), corpus, seed=self.seed, tick=self._tick)
+        self.reader_ = DenseReader(
+            get_encoder(self.encoder_path, self.device), corpus, seed=self.seed, tick=self._tick
+        )
         self.generator_ = None
         if self.use_generator:
             from harness.text.generate import Generator
@@ -117,7 +118,10 @@ class RAGCandidate(QACandidate):
         if self.generator_ is not None:
             from harness.text.generate import open_book_prompt
 
-            prompts = [open_book_prompt(q, reader.text_by_id[docs[0]]) for q, docs in zip(questions, retrieved, strict=True)]
+            prompts = [
+                open_book_prompt(q, reader.text_by_id[docs[0]])
+                for q, docs in zip(questions, retrieved, strict=True)
+            ]
             answers = self.generator_.generate(prompts)
         return Predictions(extra={"answers": answers, "retrieved": retrieved})
 

@@ -1,14 +1,14 @@
 """QA data: the document corpus, the QA task, and its train/dev/test splits.
 
-The corpus is a folder of `.md`/`.txt` files (id = file name without extension) or a CSV/Parquet/JSONL table
-with an id and a text column. Every split carries it in `extra["corpus"]`, plus `extra["doc_ids"]` (the gold
-document per question, when the spec names `answer_doc_column`). The test split also carries
+The corpus is a folder of `.md`/`.txt` files (id = file name without extension) or a CSV/Parquet/JSONL
+table with an id and a text column. Every split carries it in `extra["corpus"]`, plus `extra["doc_ids"]`
+(the gold document per question, when the spec names `answer_doc_column`). The test split also carries
 `extra["unseen_doc"]`: questions whose gold document no training question points at (knowledge freshness).
 
-QA pairs whose answer appears in no document (or not in their gold document) are *recorded*, not refused: they
-are usually wrong teacher labels, and the audit reports them (`Splits.notes`, `extra["unsupported_answers"]`).
-Only when no answer at all is found in the corpus is it an error — the columns are then almost surely wrong.
-"""
+QA pairs whose answer appears in no document (or not in their gold document) are *recorded*, not refused:
+they are usually wrong teacher labels, and the audit reports them (`Splits.notes`,
+`extra["unsupported_answers"]`). Only when no answer at all is found in the corpus is it an error — the
+columns are then almost surely wrong."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class Corpus:
         return sum(len(t.encode("utf-8")) for t in self.texts)
 
 
-# ---- corpus ------------------------------------------------------------------------------------------------
+# ---- corpus ----
 def load_corpus(path: str | Path, *, id_column: str = "id", text_column: str = "text") -> Corpus:
     """Read a corpus folder or table; every problem is one `InputError` naming the file and the fix."""
     p = Path(path)
@@ -135,9 +135,9 @@ def corpus_for(spec: DecisionSpec) -> Corpus:
     )
 
 
-# ---- task ----------------------------------------------------------------------------------------------------
+# ---- task ----
 def build_qa_task(df: pl.DataFrame, spec: DecisionSpec) -> Task:
-    """The QA task: the question column in, the answer column out. Refuses missing or empty questions/answers."""
+    """The QA task: the question column in, the answer column out. Refuses empty questions or answers."""
     data = spec.data
     if not data.question_column or not data.answer_column:
         raise InputError(
@@ -179,7 +179,7 @@ def load_qa(spec: DecisionSpec) -> tuple[pl.DataFrame, Task, Splits]:
     return df, task, make_qa_splits(df, task, spec)
 
 
-# ---- answer support ------------------------------------------------------------------------------------------
+# ---- answer support ----
 def unsupported_answers(answers: list[str], doc_ids: list[str] | None, corpus: Corpus) -> np.ndarray:
     """Row indices whose answer is not in its gold document (or, without gold ids, in no document)."""
     if doc_ids is not None:
@@ -192,10 +192,12 @@ def unsupported_answers(answers: list[str], doc_ids: list[str] | None, corpus: C
     from harness.text.passages import normalize_answer
 
     joined = " " + " | ".join(normalize_answer(t) for t in corpus.texts) + " "
-    return np.asarray([i for i, a in enumerate(answers) if f" {normalize_answer(a)} " not in joined], dtype=np.int64)
+    return np.asarray(
+        [i for i, a in enumerate(answers) if f" {normalize_answer(a)} " not in joined], dtype=np.int64
+    )
 
 
-# ---- splits --------------------------------------------------------------------------------------------------
+# ---- splits ----
 def resolve_qa_strategy(spec: DecisionSpec) -> str:
     """'group' | 'time' | 'random' ('stratified' has no meaning for free-text answers)."""
     data = spec.data
@@ -219,8 +221,8 @@ def resolve_qa_strategy(spec: DecisionSpec) -> str:
 
 
 def make_qa_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, corpus: Corpus | None = None) -> Splits:
-    """Train/dev/test splits of the QA pairs, each carrying the corpus; group/time splits keep a document's (or
-    a period's) questions in one split, so the test split asks about documents training never saw."""
+    """Train/dev/test splits of the QA pairs, each carrying the corpus; group/time splits keep a document's
+    (or a period's) questions in one split, so the test split asks about documents training never saw."""
     data = spec.data
     corpus = corpus if corpus is not None else corpus_for(spec)
     n = df.height
@@ -262,8 +264,10 @@ def make_qa_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, corpus: Cor
         seen = set(splits["train"].extra["doc_ids"].tolist())
         unseen = np.asarray([d not in seen for d in splits["test"].extra["doc_ids"]], dtype=bool)
         splits["test"].extra["unseen_doc"] = unseen
-        notes.append(f"{int(unseen.sum()):,} of {len(unseen):,} test questions ask about documents no training "
-                     "question points at")  # fmt: skip
+        notes.append(
+            f"{int(unseen.sum()):,} of {len(unseen):,} test questions ask about documents no training "
+            "question points at"
+        )
     notes.insert(
         0,
         f"{strategy} split (seed {spec.seed}): train {len(train_idx):,} / dev {len(dev_idx):,} / "
@@ -284,7 +288,8 @@ def _gold_doc_ids(df: pl.DataFrame, spec: DecisionSpec, corpus: Corpus) -> list[
         raise InputError(
             f"{len(missing):,} gold document id(s) in {column!r} are not in the corpus, e.g. {missing[0]!r}",
             where=f"[data] answer_doc_column = {column!r}",
-            fix=f"add those documents to {corpus.source} or correct the ids (corpus ids look like {corpus.ids[0]!r})",
+            fix=f"add those documents to {corpus.source} or correct the ids (corpus ids look like "
+            f"{corpus.ids[0]!r})",
         )
     return ids
 
@@ -331,8 +336,11 @@ def _column(df: pl.DataFrame, name: str | None, key: str) -> np.ndarray:
         )
     col = df.get_column(name)
     if col.null_count():
-        raise InputError(f"{key} {name!r} is missing in {col.null_count():,} rows", where=f"[data] {key}",
-                         fix=f"fill {name!r} in every row")  # fmt: skip
+        raise InputError(
+            f"{key} {name!r} is missing in {col.null_count():,} rows",
+            where=f"[data] {key}",
+            fix=f"fill {name!r} in every row",
+        )
     return np.asarray(col.cast(pl.String).to_list() if col.dtype == pl.String else col.to_numpy())
 
 
@@ -352,8 +360,11 @@ def _make_split(
     if doc_ids is not None:
         extra["doc_ids"] = np.asarray([doc_ids[i] for i in idx], dtype=object)
     extra["unsupported_answers"] = np.flatnonzero(np.isin(idx, unsupported))  # positions within this split
-    for key, column in (("ids", spec.data.id_column), ("groups", spec.data.group_column),
-                        ("times", spec.data.time_column)):  # fmt: skip
+    for key, column in (
+        ("ids", spec.data.id_column),
+        ("groups", spec.data.group_column),
+        ("times", spec.data.time_column),
+    ):
         if column is not None and column in df.columns:
             extra[key] = rows.get_column(column).to_numpy()
     y = np.asarray([answers[i] for i in idx], dtype=object)

@@ -1,16 +1,16 @@
 """QA metrics: exact match, ROUGE-L, answer-string presence, retrieval recall@k and MRR, with the same paired
 percentile-bootstrap CIs as every other metric (`harness.measure.quality.score`).
 
-Answer metrics are ragas' non-LLM metrics (`ExactMatch`, `StringPresence`, `RougeScore` rougeL F1), computed once
-per test row; the bootstrap then resamples the per-row scores. Exact match and presence compare SQuAD-normalised
-strings (case, punctuation and articles ignored: "$129.99" = "129.99") — ragas compares raw strings, which would
-score a trailing full stop as a miss. Retrieval metrics compare `preds.extra["retrieved"]` (doc ids, best first)
-with the gold document id per question; ragas has no rank-aware id metric (its `IDBasedContextRecall` is
-recall@k for one gold id, MRR it lacks), so both are computed here, in two lines each.
+Answer metrics are ragas' non-LLM metrics (`ExactMatch`, `StringPresence`, `RougeScore` rougeL F1),
+computed once per test row; the bootstrap then resamples the per-row scores. Exact match and presence
+compare SQuAD-normalised strings (case, punctuation and articles ignored: "$129.99" = "129.99") — ragas
+compares raw strings, which would score a trailing full stop as a miss. Retrieval metrics compare
+`preds.extra["retrieved"]` (doc ids, best first) with the gold document id per question; ragas has no
+rank-aware id metric (its `IDBasedContextRecall` is recall@k for one gold id, MRR it lacks), so both are
+computed here, in two lines each.
 
-LLM-judged metrics (faithfulness) need a local judge of another model family than the generator; none is wired
-here yet, so they are never reported rather than judged by the model under test.
-"""
+LLM-judged metrics (faithfulness) need a local judge of another model family than the generator; none is
+wired here yet, so they are never reported rather than judged by the model under test."""
 
 from __future__ import annotations
 
@@ -34,10 +34,10 @@ ANSWER_METRICS = ("exact_match", "rouge_l", "answer_presence")
 RETRIEVAL_METRICS = ("recall_at_k", "mrr")
 
 
-# ---- per-row scores -------------------------------------------------------------------------------------------
+# ---- per-row scores ----
 def _ragas(metric: Any, pairs: list[dict[str, str]]) -> np.ndarray:
-    """ragas' sync batch API runs its own event loop; inside a running loop (a notebook, an async UI) it must run
-    in a worker thread instead."""
+    """ragas' sync batch API runs its own event loop; inside a running loop (a notebook, an async UI) it
+    must run in a worker thread instead."""
 
     def run() -> list[float]:
         return [float(r.value) for r in metric.batch_score(pairs)]
@@ -52,7 +52,8 @@ def _ragas(metric: Any, pairs: list[dict[str, str]]) -> np.ndarray:
 
 def _metrics_module() -> Any:
     os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
-    import ragas.metrics.collections as collections  # never ragas.testset: it fetches a tiktoken file at import
+    # never ragas.testset: it fetches a tiktoken file at import
+    import ragas.metrics.collections as collections
 
     return collections
 
@@ -65,12 +66,18 @@ def _answers(s: Scored) -> list[str]:
 
 
 def exact_match_rows(s: Scored) -> np.ndarray:
-    pairs = [{"reference": normalize_answer(t), "response": normalize_answer(p)} for t, p in zip(s.y_true, _answers(s), strict=True)]  # fmt: skip
+    pairs = [
+        {"reference": normalize_answer(t), "response": normalize_answer(p)}
+        for t, p in zip(s.y_true, _answers(s), strict=True)
+    ]
     return s.cached("em", lambda: _ragas(_metrics_module().ExactMatch(), pairs))
 
 
 def answer_presence_rows(s: Scored) -> np.ndarray:
-    pairs = [{"reference": normalize_answer(t), "response": normalize_answer(p)} for t, p in zip(s.y_true, _answers(s), strict=True)]  # fmt: skip
+    pairs = [
+        {"reference": normalize_answer(t), "response": normalize_answer(p)}
+        for t, p in zip(s.y_true, _answers(s), strict=True)
+    ]
     return s.cached("presence", lambda: _ragas(_metrics_module().StringPresence(), pairs))
 
 
@@ -113,7 +120,7 @@ for _name, _fn in QA_METRIC_FUNCTIONS.items():
     METRIC_FUNCTIONS.setdefault(_name, _fn)
 
 
-# ---- public ----------------------------------------------------------------------------------------------------
+# ---- public ----
 def score_qa(
     task: Task,
     answers_true: Sequence[str] | np.ndarray,
@@ -126,8 +133,8 @@ def score_qa(
     k: int = DEFAULT_RECALL_K,
     optimizing: str | None = None,
 ) -> dict[str, MetricValue]:
-    """QA metrics with bootstrap 95% CIs. Retrieval metrics are left out (not reported as 0) when the candidate
-    retrieves nothing (closed book) or the data has no gold document ids."""
+    """QA metrics with bootstrap 95% CIs. Retrieval metrics are left out (not reported as 0) when the
+    candidate retrieves nothing (closed book) or the data has no gold document ids."""
     y = np.asarray([str(a) for a in answers_true], dtype=object)
     has_retrieval = preds.extra.get("retrieved") is not None and gold_doc_ids is not None
     wanted = [m for m in dict.fromkeys([*([optimizing] if optimizing else []), *metrics])]
@@ -157,7 +164,7 @@ def score_qa_slices(
     gold_doc_ids: Sequence[str] | np.ndarray | None = None,
     k: int = DEFAULT_RECALL_K,
 ) -> dict[str, dict[str, MetricValue]]:
-    """`score_qa` on each boolean row mask (e.g. {"unseen_doc": test.extra["unseen_doc"]}); empty slices skipped."""
+    """`score_qa` on each boolean row mask (e.g. {"unseen": test.extra["unseen_doc"]}); empty ones skipped."""
     y = np.asarray([str(a) for a in answers_true], dtype=object)
     out: dict[str, dict[str, MetricValue]] = {}
     for name, mask in slices.items():

@@ -1,9 +1,9 @@
 """A local causal language model behind one small interface: load offline, prompt, greedy-decode, first line.
 
-Used by prompt-only (closed book), RAG with a generator (open book) and LoRA (fine-tuned, closed book). The model
-is always a local folder saved with `save_pretrained` (`[models] generator_path`); nothing is downloaded. Greedy
-decoding keeps the answers deterministic, so runs are reproducible and candidates comparable.
-"""
+Used by prompt-only (closed book), RAG with a generator (open book) and LoRA (fine-tuned, closed book).
+The model is always a local folder saved with `save_pretrained` (`[models] generator_path`); nothing is
+downloaded. Greedy decoding keeps the answers deterministic, so runs are reproducible and candidates
+comparable."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def open_book_prompt(question: str, context: str) -> str:
 def load_causal_lm(
     path: str | Path, device: str | None = "auto", *, where: str = "models.generator_path"
 ) -> tuple:
-    """(tokenizer, model, device) from a local folder; a folder that is not a causal LM is one `InputError`."""
+    """(tokenizer, model, device) from a local folder; a folder that is no causal LM is an `InputError`."""
     set_offline_env()
     from harness.text.encoder import resolve_model_path
 

@@ -1,9 +1,8 @@
 """Passage handling shared by the QA candidates and QA metrics: answer normalisation, fact lines, tokens.
 
-An extractive reader answers with one *fact line* of the retrieved passage (a Markdown bullet, a `Key: value`
-line, or a sentence of prose). When the line is a short `label: value` pair, the value is the answer — the form
-reference answers of spec sheets take ("$129.99", not "Price: $129.99").
-"""
+An extractive reader answers with one *fact line* of the retrieved passage (a Markdown bullet, a `Key:
+value` line, or a sentence of prose). When the line is a short `label: value` pair, the value is the
+answer — the form reference answers of spec sheets take ("$129.99", not "Price: $129.99")."""
 
 from __future__ import annotations
 
@@ -19,7 +18,61 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 _MAX_LABEL_WORDS = 4
 
 STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "for", "to", "in", "on", "at", "by", "with", "is", "are", "was", "were", "be", "been", "do", "does", "did", "what", "which", "who", "whom", "how", "much", "many", "it", "its", "this", "that", "these", "those", "i", "me", "my", "we", "our", "you", "your", "and", "or", "there", "their", "as", "from", "can", "could", "would", "should", "will", "about", "into"]
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "much",
+        "many",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "and",
+        "or",
+        "there",
+        "their",
+        "as",
+        "from",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "about",
+        "into",
+    ]
 )
 
 

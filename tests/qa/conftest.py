@@ -1,4 +1,4 @@
-"""QA fixtures: a 30-SKU product catalog written to a temp folder, its spec, and a tiny random-weights GPT-2."""
+"""QA fixtures: a 30-SKU product catalog in a temp folder, its spec, and a tiny random-weights GPT-2."""
 
 from __future__ import annotations
 
@@ -64,14 +64,43 @@ def tiny_generator_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-    words = "answer the question with exact value only from context price weight warranty kg years how much".split()
-    vocab = {tok: i for i, tok in enumerate(["[UNK]", "[PAD]", "[EOS]", *sorted(set(words)), ":", "?", ".", "$"])}
+    words = [
+        "answer",
+        "the",
+        "question",
+        "with",
+        "exact",
+        "value",
+        "only",
+        "from",
+        "context",
+        "price",
+        "weight",
+        "warranty",
+        "kg",
+        "years",
+        "how",
+        "much",
+    ]
+    vocab = {
+        tok: i for i, tok in enumerate(["[UNK]", "[PAD]", "[EOS]", *sorted(set(words)), ":", "?", ".", "$"])
+    }
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.decoder = decoders.WordPiece()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
-    config = GPT2Config(vocab_size=len(vocab), n_layer=1, n_head=2, n_embd=16, n_positions=512,
-                        eos_token_id=vocab["[EOS]"], pad_token_id=vocab["[PAD]"], bos_token_id=vocab["[EOS]"])  # fmt: skip
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]"
+    )
+    config = GPT2Config(
+        vocab_size=len(vocab),
+        n_layer=1,
+        n_head=2,
+        n_embd=16,
+        n_positions=512,
+        eos_token_id=vocab["[EOS]"],
+        pad_token_id=vocab["[PAD]"],
+        bos_token_id=vocab["[EOS]"],
+    )
     import torch
 
     torch.manual_seed(0)

@@ -41,7 +41,15 @@ def test_rag_retrieves_and_reads_unseen_skus(qa_splits: Any, qa_spec: Any) -> No
     model = RAGCandidate.from_spec(qa_spec).fit(splits.train, splits.dev)
     assert _unseen_recall_at_1(model, splits) >= 0.9
     preds = model.predict(splits.test.X)
-    m = score_qa(task, splits.test.y, preds, ["exact_match"], seed=0, n_boot=0, gold_doc_ids=splits.test.extra["doc_ids"])
+    m = score_qa(
+        task,
+        splits.test.y,
+        preds,
+        ["exact_match"],
+        seed=0,
+        n_boot=0,
+        gold_doc_ids=splits.test.extra["doc_ids"],
+    )
     assert m["exact_match"].value >= 0.6  # extractive reader answers with the fact line's value
     assert model.details()["index_kind"] == "flat" and model.size_bytes() > 1_000_000
     one = model.predict(splits.test.X[:1])
@@ -49,9 +57,12 @@ def test_rag_retrieves_and_reads_unseen_skus(qa_splits: Any, qa_spec: Any) -> No
 
 
 @pytest.mark.text
+@pytest.mark.slow
 def test_finetune_biencoder_one_epoch(qa_splits: Any) -> None:
     _, _, splits = qa_splits
-    model = FineTunedBiEncoderCandidate(max_train_pairs=40, max_seq_length=32, batch_size=16, serving_backend="torch")
+    model = FineTunedBiEncoderCandidate(
+        max_train_pairs=40, max_seq_length=32, batch_size=16, serving_backend="torch"
+    )
     model.fit(splits.train, splits.dev)
     facts = model.details()
     assert facts["train_pairs"] == 40 and facts["steps"] >= 2
@@ -74,7 +85,9 @@ def test_prompt_only_and_lora_on_a_tiny_generator(tiny_generator_dir: Path) -> N
     preds = prompt.predict(test.X)
     assert len(preds.extra["answers"]) == len(test) and "retrieved" not in preds.extra
     assert prompt.details()["generator_family"] == "gpt2"
-    lora = LoRACandidate(generator_path=str(tiny_generator_dir), device="cpu", epochs=1, batch_size=6).fit(train, dev)
+    lora = LoRACandidate(generator_path=str(tiny_generator_dir), device="cpu", epochs=1, batch_size=6).fit(
+        train, dev
+    )
     assert lora.details()["lora_adapter_bytes"] > 0 and lora.details()["steps"] == 2
     assert len(lora.predict(test.X).extra["answers"]) == len(test)
 

@@ -22,12 +22,16 @@ def _one_line(exc: pytest.ExceptionInfo[InputError]) -> str:
     return text
 
 
-# ---- corpus ------------------------------------------------------------------------------------------------
+# ---- corpus ----
 def test_corpus_folder_and_tables_agree(tmp_path: Path, qa_dir: Path) -> None:
     folder = load_corpus(qa_dir / "corpus")
     assert len(folder) == 30 and folder.ids[0] == "SKU-1001"
     df = pl.DataFrame({"doc": list(folder.ids), "body": list(folder.texts)})
-    for name, write in (("c.jsonl", df.write_ndjson), ("c.csv", df.write_csv), ("c.parquet", df.write_parquet)):
+    for name, write in (
+        ("c.jsonl", df.write_ndjson),
+        ("c.csv", df.write_csv),
+        ("c.parquet", df.write_parquet),
+    ):
         write(tmp_path / name)
         table = load_corpus(tmp_path / name, id_column="doc", text_column="body")
         assert table.ids == folder.ids and table.texts == folder.texts
@@ -38,7 +42,7 @@ def test_corpus_bad_inputs(tmp_path: Path) -> None:
         load_corpus(tmp_path / "nope")
     _one_line(exc)
     (tmp_path / "empty_dir").mkdir()
-    with pytest.raises(InputError, match="no .md or .txt files"):
+    with pytest.raises(InputError, match=r"no \.md or \.txt files"):
         load_corpus(tmp_path / "empty_dir")
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -62,7 +66,7 @@ def test_corpus_bad_inputs(tmp_path: Path) -> None:
     assert "did you mean 'text'" in _one_line(exc)
 
 
-# ---- task and splits ---------------------------------------------------------------------------------------
+# ---- task and splits ----
 def test_task(qa_splits: Any) -> None:
     _, task, splits = qa_splits
     assert task.kind is TaskKind.QA and task.feature_columns == ("question",) and task.target == "answer"
@@ -98,9 +102,13 @@ def test_wrong_teacher_answers_are_recorded_not_refused(qa_splits: Any, qa_plant
     # the audit helper's entry point: row indices of the table
     corpus = splits.train.extra["corpus"]
     rows = unsupported_answers(df["answer"].to_list(), df["sku"].to_list(), corpus)
-    assert sorted(df["qa_id"].to_numpy()[rows]) == sorted(w["qa_id"] for w in qa_planted["wrong_teacher_answers"])
+    assert sorted(df["qa_id"].to_numpy()[rows]) == sorted(
+        w["qa_id"] for w in qa_planted["wrong_teacher_answers"]
+    )
     no_gold = unsupported_answers(df["answer"].to_list(), None, corpus)  # wrong answers occur in no document
-    assert sorted(df["qa_id"].to_numpy()[no_gold]) == sorted(w["qa_id"] for w in qa_planted["wrong_teacher_answers"])
+    assert sorted(df["qa_id"].to_numpy()[no_gold]) == sorted(
+        w["qa_id"] for w in qa_planted["wrong_teacher_answers"]
+    )
 
 
 def test_bad_qa_inputs(tmp_path: Path, qa_dir: Path) -> None:
@@ -109,17 +117,21 @@ def test_bad_qa_inputs(tmp_path: Path, qa_dir: Path) -> None:
     with pytest.raises(InputError, match="'questoin', which is not a column") as exc:
         build_qa_task(df, make_spec(qa_dir, question_column="questoin"))
     assert "did you mean 'question'" in _one_line(exc)
-    blank = df.with_columns(pl.when(pl.int_range(pl.len()) == 4).then(pl.lit(" ")).otherwise("question").alias("question"))
+    blank = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(pl.lit(" ")).otherwise("question").alias("question")
+    )
     with pytest.raises(InputError, match="first at row 4"):
         build_qa_task(blank, spec)
     task = build_qa_task(df, spec)
     with pytest.raises(InputError, match="corpus not found"):
         make_qa_splits(df, task, make_spec(qa_dir, corpus_path=str(tmp_path / "missing")))
-    stranger = df.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("SKU-9999")).otherwise("sku").alias("sku"))
+    stranger = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("SKU-9999")).otherwise("sku").alias("sku")
+    )
     with pytest.raises(InputError, match="'SKU-9999'"):
         make_qa_splits(stranger, task, spec)
     swapped = df.with_columns(pl.col("question").alias("answer"))
-    with pytest.raises(InputError, match="no answer of .* appears") as exc:
+    with pytest.raises(InputError, match=r"no answer of .* appears") as exc:
         make_qa_splits(swapped, task, spec)
     _one_line(exc)
     with pytest.raises(InputError, match="stratified"):
@@ -128,11 +140,17 @@ def test_bad_qa_inputs(tmp_path: Path, qa_dir: Path) -> None:
 
 def test_non_utf8_qa_table(tmp_path: Path, qa_dir: Path) -> None:
     path = tmp_path / "qa.csv"
-    path.write_bytes((qa_dir / "qa.csv").read_bytes() + "Q9,caf\xe9?,x,SKU-1001,price,2024-01-01\n".encode("latin-1"))
+    path.write_bytes(
+        (qa_dir / "qa.csv").read_bytes() + "Q9,caf\xe9?,x,SKU-1001,price,2024-01-01\n".encode("latin-1")
+    )
     with pytest.raises(InputError, match="UTF-8"):
         load_qa(make_spec(qa_dir, path=str(path)))
 
 
 def test_planted_json_written(qa_dir: Path, qa_planted: dict[str, Any]) -> None:
     assert json.loads((qa_dir / "planted.json").read_text(encoding="utf-8")) == qa_planted
-    assert np.isclose(qa_planted["near_duplicate_share"], len(qa_planted["near_duplicates"]) / qa_planted["n_pairs"], atol=1e-4)
+    assert np.isclose(
+        qa_planted["near_duplicate_share"],
+        len(qa_planted["near_duplicates"]) / qa_planted["n_pairs"],
+        atol=1e-4,
+    )

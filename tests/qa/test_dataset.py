@@ -20,11 +20,13 @@ def test_deterministic(tmp_path: Path, qa_generator: ModuleType) -> None:
     qa_generator.generate(a, n_skus=30, seed=3)
     qa_generator.generate(b, n_skus=30, seed=3)
     assert (a / "qa.csv").read_bytes() == (b / "qa.csv").read_bytes()
-    assert sorted(p.name for p in (a / "corpus").iterdir()) == sorted(p.name for p in (b / "corpus").iterdir())
+    assert sorted(p.name for p in (a / "corpus").iterdir()) == sorted(
+        p.name for p in (b / "corpus").iterdir()
+    )
 
 
 def test_module_planted_matches_default_build(qa_generator: ModuleType) -> None:
-    assert qa_generator.PLANTED == qa_generator.build()["planted"]
+    assert qa_generator.build()["planted"] == qa_generator.PLANTED
     assert 0.12 <= qa_generator.PLANTED["near_duplicate_share"] <= 0.24
 
 
@@ -46,7 +48,9 @@ def test_wrong_teacher_answers_contradict_their_document(qa_dir: Path, qa_plante
         assert row["answer"] == wrong["given"] != wrong["true"]
         assert not answer_in(wrong["given"], corpus)  # in no document at all
         assert answer_in(wrong["true"], (qa_dir / "corpus" / f"{row['sku']}.md").read_text(encoding="utf-8"))
-    honest = [r for q, r in rows.items() if q not in {w["qa_id"] for w in qa_planted["wrong_teacher_answers"]}]
+    honest = [
+        r for q, r in rows.items() if q not in {w["qa_id"] for w in qa_planted["wrong_teacher_answers"]}
+    ]
     for r in honest:
         assert answer_in(r["answer"], (qa_dir / "corpus" / f"{r['sku']}.md").read_text(encoding="utf-8"))
 

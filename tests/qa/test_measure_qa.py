@@ -38,8 +38,15 @@ def test_closed_book_has_no_retrieval_metrics() -> None:
 
 def test_slices() -> None:
     preds = Predictions(extra={"answers": ["x", "y", "z"], "retrieved": [["1"], ["2"], ["9"]]})
-    out = score_qa_slices(TASK, ["x", "y", "q"], preds, ["exact_match", "recall_at_k"], seed=0,
-                          slices={"unseen": np.array([False, True, True]), "none": np.zeros(3, bool)},
-                          n_boot=0, gold_doc_ids=["1", "2", "3"])  # fmt: skip
+    out = score_qa_slices(
+        TASK,
+        ["x", "y", "q"],
+        preds,
+        ["exact_match", "recall_at_k"],
+        seed=0,
+        slices={"unseen": np.array([False, True, True]), "none": np.zeros(3, bool)},
+        n_boot=0,
+        gold_doc_ids=["1", "2", "3"],
+    )
     assert set(out) == {"unseen"}
     assert out["unseen"]["exact_match"].value == 0.5 and out["unseen"]["recall_at_k"].value == 0.5

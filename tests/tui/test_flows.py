@@ -71,6 +71,25 @@ async def test_invalid_input_is_shown_inline_and_blocks_run(tiny_spec: Path, mak
         assert not app.query_one("#run-start", Button).disabled
 
 
+async def test_a_new_spec_from_scratch(tiny_spec: Path, make_app: MakeApp, tmp_path: Path) -> None:
+    app = make_app(None)  # `harness tui` without a spec
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        assert app.spec is None and "title" in _error_of(app, "title")
+        _input(app, "title").value = "Which churn model?"
+        await settle(pilot)
+        assert "data.path" in _error_of(app, "data.path")
+        _input(app, "data.path").value = "tiny.csv"
+        await settle(pilot)
+        assert "data.target" in _error_of(app, "data.target")
+        _input(app, "data.target").value = "is_fraud"
+        app.query_one("#spec-path", Input).value = str(tmp_path / "new.toml")
+        await settle(pilot)
+        assert app.spec is not None and app.spec.data.target == "is_fraud"
+        app.action_save_spec()
+    assert load_spec(tmp_path / "new.toml").title == "Which churn model?"
+
+
 async def test_save_writes_back_the_same_spec(tiny_spec: Path, make_app: MakeApp, tmp_path: Path) -> None:
     original = load_spec(tiny_spec)
     app = make_app(tiny_spec)
@@ -159,8 +178,6 @@ async def test_write_adr_then_supersede(tiny_spec: Path, make_app: MakeApp, tmp_
 
         await pilot.press("ctrl+r")  # a second run, recorded as superseding the first
         await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
         app.query_one("#adr-supersedes", Select).value = str(first)
         app.action_write_adr()
         await settle(pilot)
@@ -188,6 +205,8 @@ async def test_cancel_keeps_finished_results(tiny_spec: Path, make_app: MakeApp)
         ]
         assert "cancelled" in str(app.query_one("#run-status", Static).render()).lower()
         assert app.query_one("#leaderboard", DataTable).row_count == 2
+        never_started = app.query_one(RunView).bar("cand:lightgbm")
+        assert never_started is not None and never_started.note == "not run: cancelled"
         app.action_write_adr()  # a cancelled run records no decision
         await settle(pilot)
         assert app.adr_written is None

@@ -50,7 +50,7 @@ class AdrView(Vertical):
         """Entries of `harness.adr.list_adrs`: `.number`, `.title`, `.status`, `.path`."""
         select = self.query_one("#adr-supersedes", Select)
         options = [
-            (f"{e.number:04d} {e.title} [{e.status}]", str(e.path))
+            (f"{e.number:04d} {e.title} ({e.status})", str(e.path))
             for e in entries
             if str(e.status).split()[0].lower() not in ("superseded", "deprecated", "rejected")
         ]

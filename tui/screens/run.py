@@ -163,6 +163,10 @@ class RunView(Vertical):
             case ev.RunFinished(seconds=seconds, cancelled=cancelled, record_path=record_path):
                 self.run_finished = True
                 verb = "cancelled after" if cancelled else "finished in"
+                if cancelled:
+                    for row in self._bars.values():
+                        if row.state in ("pending", "running") and row.key.startswith("cand:"):
+                            row.set(note="not run: cancelled", state="pending")
                 self.set_elapsed(f"{verb} {seconds:.1f} s")
                 self.log_line(f"run record: {record_path}", "dim")
             case _:
