@@ -30,9 +30,9 @@ def get_encoder(path: str | None, device: str, *, backend: str = "auto") -> Any:
 
 class DenseReader:
     """Fact-level dense retrieval: every answer line of every document is indexed as a chunk with its
-    document's title ("Aurora Kettle K-312 (SKU-1001) — Price: $129.99"), so one search finds the document *and* the line
-    that answers (the reader costs nothing extra at query time). Document ranks are the chunk ranks with
-    repeated documents dropped."""
+    document's title ("Aurora Kettle K-312 (SKU-1001) — Price: $129.99"), so one search finds the document
+    *and* the line that answers (the reader costs nothing extra at query time). Document ranks are the
+    chunk ranks with repeated documents dropped."""
 
     def __init__(self, encoder: Any, corpus: Any, *, seed: int = 0, tick: Any = None) -> None:
         from harness.text.index import build_index
