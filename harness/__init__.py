@@ -1,7 +1,8 @@
 """archbench's headless harness: spec → data → audit → candidates → measure → decide → ADR.
 
 The public API is re-exported here; every other module is private to the package. Importing `harness`
-never imports textual (the TUI lives in `tui/`), nor torch or the text stack (loaded when a candidate needs them).
+never imports textual (the TUI lives in `tui/`), nor torch or the text stack (loaded when a candidate
+needs them).
 """
 
 from harness.errors import BlockedByAudit, CandidateTimeout, HarnessError, InputError, RunCancelled

@@ -69,8 +69,9 @@ VERDICT_WORDS: dict[str, str] = {
     "not_justified": "not justified over the baseline",
     "rejected": "rejected",
     "failed": "failed",
+    "skipped": "not run",
 }
-_VERDICT_ORDER = ["recommended", "runner_up", "not_justified", "baseline", "rejected", "failed"]
+_VERDICT_ORDER = ["recommended", "runner_up", "not_justified", "baseline", "rejected", "failed", "skipped"]
 _SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
 _POLARITY_ORDER = {"Good": 0, "Neutral": 1, "Bad": 2}
 

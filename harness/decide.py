@@ -226,7 +226,9 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
     failed: list[CandidateVerdict] = []
     finished: list[Measurement] = []
     for m in measurements:
-        if not m.ok:
+        if m.status == "skipped":  # not run at all (e.g. needs a GPU that this host lacks): not a failure
+            failed.append(_verdict(m, "skipped", [f"not run: {m.reason or 'no reason given'}"]))
+        elif not m.ok:
             failed.append(
                 _verdict(m, "failed", [f"{m.status.replace('_', ' ')}: {m.reason or 'no reason given'}"])
             )

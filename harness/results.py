@@ -57,7 +57,7 @@ class Measurement(BaseModel):
         return None if self.size_bytes is None else self.size_bytes / 1e6
 
 
-Verdict = Literal["recommended", "runner_up", "rejected", "failed", "baseline", "not_justified"]
+Verdict = Literal["recommended", "runner_up", "rejected", "failed", "skipped", "baseline", "not_justified"]
 
 
 class CandidateVerdict(BaseModel):

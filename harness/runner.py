@@ -132,6 +132,11 @@ def run(
                 cancelled = True
                 break
             emit(ev.CandidateStarted(candidate.name, str(candidate.family)))
+            if getattr(candidate, "requires_gpu", False) and not _cuda_available():
+                m = _failed(candidate, "skipped", "needs a CUDA GPU and this host has none")
+                measurements.append(m)
+                emit(ev.CandidateFinished(candidate.name, m))
+                continue
             try:
                 m = _fit_and_measure(candidate, splits, spec, metric, cancel, emit, measure_candidate)
             except RunCancelled:
@@ -234,6 +239,14 @@ def _failed(candidate: Any, status: str, reason: str) -> Measurement:
         complexity=int(getattr(candidate, "complexity", 3)),
         requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
     )
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
 
 
 def _default_command() -> str:

@@ -1,8 +1,8 @@
 """The decision spec: what the team wants decided, under which constraints.
 
 Loaded from TOML (`decision.toml`), validated by pydantic with unknown keys forbidden, and written back with
-`to_toml()` so that spec → TOML → spec (and spec → ADR → spec) is an identity. Every validation error becomes an
-`InputError` that names the key and the fix.
+`to_toml()` so that spec → TOML → spec (and spec → ADR → spec) is an identity. Every validation error becomes
+an `InputError` that names the key and the fix.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ def test_unknown_top_level_key() -> None:
 def test_negative_and_absurd_constraints() -> None:
     assert "constraints.latency_p99_ms" in bad(FULL.replace("latency_p99_ms = 20", "latency_p99_ms = -5"))
     assert "constraints.max_model_mb" in bad(FULL.replace("max_model_mb = 50", "max_model_mb = 1e12"))
-    assert "data.test_fraction" in bad(FULL.replace('split = "group"', 'split = "group"\ntest_fraction = 0.9'))
+    too_big = FULL.replace('split = "group"', 'split = "group"\ntest_fraction = 0.9')
+    assert "data.test_fraction" in bad(too_big)
 
 
 def test_malformed_toml() -> None:
@@ -105,7 +106,8 @@ def test_unknown_metric_and_skill_and_enum() -> None:
 
 
 def test_metric_must_fit_task() -> None:
-    assert "does not apply to a regression task" in bad(FULL.replace('task = "binary"', 'task = "regression"'))
+    regression = FULL.replace('task = "binary"', 'task = "regression"')
+    assert "does not apply to a regression task" in bad(regression)
 
 
 def test_missing_target_and_data() -> None:

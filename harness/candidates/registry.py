@@ -31,6 +31,15 @@ _REGISTRY: dict[str, Entry] = {
     "xgboost": Entry("harness.candidates.gbt:XGBoostCandidate", Family.GBT),
     "lightgbm": Entry("harness.candidates.gbt:LightGBMCandidate", Family.GBT),
     "torch-mlp": Entry("harness.candidates.neural:TorchMLPCandidate", Family.NEURAL),
+    # knowledge QA over a corpus
+    "bm25": Entry("harness.candidates.bm25:BM25Candidate", Family.BASELINE),
+    "rag-faiss": Entry("harness.candidates.rag:RAGCandidate", Family.RAG),
+    "rag-generate": Entry("harness.candidates.rag:RAGGenerateCandidate", Family.RAG),
+    "finetune-biencoder": Entry(
+        "harness.candidates.finetune_biencoder:FineTunedBiEncoderCandidate", Family.FINETUNE
+    ),
+    "prompt-only": Entry("harness.candidates.prompt_only:PromptOnlyCandidate", Family.PROMPT),
+    "lora-generator": Entry("harness.candidates.lora:LoRACandidate", Family.FINETUNE),
 }
 
 
@@ -50,9 +59,14 @@ def candidate_class(name: str) -> type[BaseCandidate]:
     return cls  # type: ignore[no-any-return]
 
 
-def create(name: str, *, seed: int) -> BaseCandidate:
-    """A fresh, unfitted candidate with its default hyper-parameters."""
-    return candidate_class(name)(seed=seed)
+def create(name: str, *, seed: int, spec: DecisionSpec | None = None) -> BaseCandidate:
+    """A fresh, unfitted candidate with its default hyper-parameters. Candidates that read the spec's
+    `[models]` (encoder / generator paths, device) provide a `from_spec` classmethod, used given a spec."""
+    cls = candidate_class(name)
+    from_spec = getattr(cls, "from_spec", None)
+    if spec is not None and from_spec is not None:
+        return from_spec(spec, seed=seed)  # type: ignore[no-any-return]
+    return cls(seed=seed)
 
 
 def resolve_names(names: list[str], *, where: str) -> list[str]:
@@ -80,7 +94,7 @@ def select(spec: DecisionSpec, task: Task) -> list[BaseCandidate]:
     include = resolve_names(spec.candidates.include, where="candidates.include") or available()
     exclude = set(resolve_names(spec.candidates.exclude, where="candidates.exclude"))
     names = [n for n in available() if n in include and n not in exclude]
-    candidates = [create(n, seed=spec.seed) for n in names]
+    candidates = [create(n, seed=spec.seed, spec=spec) for n in names]
     return [c for c in candidates if c.applicable(task)]
 
 
