@@ -472,7 +472,8 @@ def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
     if c.interpretability is not Interpretability.NONE:
         items.append(f"Interpretability: {c.interpretability.value}")
     if c.knowledge_freshness_days is not None:
-        items.append(f"Knowledge freshness: at most {c.knowledge_freshness_days:,} days stale")
+        days = c.knowledge_freshness_days
+        items.append(f"Knowledge freshness: at most {days:,} day{'' if days == 1 else 's'} stale")
     if spec.team_skills:
         skills = ", ".join(f"{name} ({level})" for name, level in spec.team_skills.items())
         items.append(f"Team skills: {skills}")

@@ -106,6 +106,16 @@ def run(
         findings = list(audit.audit_table(delivered, task, spec))
         del delivered
         splits = data.make_splits(prepared.df, task, spec)
+        if task.kind is TaskKind.QA:  # paraphrases, conflicting answers, answers no document supports
+            corpus = splits.train.extra.get("corpus")
+            findings += audit.audit_qa(
+                prepared.df,
+                spec.data.question_column or "question",
+                spec.data.answer_column or "answer",
+                corpus=list(corpus.texts) if corpus is not None else None,
+                spec=spec,
+            )
+            findings = list({f.code: f for f in findings}.values())  # the QA audit refines the table's
         findings += audit.audit_splits(splits.train, splits.test, task, spec)
         for finding in findings:
             emit(ev.FindingRaised(finding))
@@ -114,7 +124,7 @@ def run(
         emit(ev.Log(note))
 
     metric = spec.metric_for(task.kind)
-    candidates = registry.select(spec, task)
+    candidates, skipped = registry.select_with_skipped(spec, task)
     if not candidates:
         raise InputError(
             "no candidate applies to this task with the spec's include/exclude",
@@ -124,7 +134,7 @@ def run(
     emit(ev.RunStarted(run_id, spec.title, tuple(c.name for c in candidates)))
 
     # ---- candidates: fit and measure, each isolated ------------------------------------------------------
-    measurements: list[Measurement] = []
+    measurements: list[Measurement] = [_failed(c, "skipped", reason) for c, reason in skipped]
     cancelled = False
     with steps.step("candidates", f"{len(candidates)} candidates"):
         for candidate in candidates:

@@ -61,6 +61,11 @@ class QACandidate(BaseCandidate):
             return False
         return not self.needs_generator or self.generator_path is not None
 
+    def skip_reason(self, task: Task) -> str | None:
+        if task.kind in self.tasks and self.needs_generator and self.generator_path is None:
+            return "needs a local generator model: set [models] generator_path to its folder"
+        return None
+
     @classmethod
     def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
         return tiny_qa_splits() if kind is TaskKind.QA else None

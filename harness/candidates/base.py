@@ -129,6 +129,11 @@ class BaseCandidate:
     def applicable(self, task: Task) -> bool:
         return task.kind in self.tasks
 
+    def skip_reason(self, task: Task) -> str | None:
+        """Why a candidate relevant to this kind of task cannot run here (e.g. no generator configured).
+        The runner records it as `skipped` so the ADR shows the family was considered; None = say nothing."""
+        return None
+
     def details(self) -> dict[str, Any]:
         """Facts about the fitted model worth recording (best iteration, chosen feature, …)."""
         return {}

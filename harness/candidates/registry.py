@@ -91,11 +91,21 @@ def resolve_names(names: list[str], *, where: str) -> list[str]:
 def select(spec: DecisionSpec, task: Task) -> list[BaseCandidate]:
     """The candidates a run trains: `[candidates] include` (empty = all) minus `exclude`, those applicable to
     the task, created with the spec's seed, in registry order."""
+    return select_with_skipped(spec, task)[0]
+
+
+def select_with_skipped(
+    spec: DecisionSpec, task: Task
+) -> tuple[list[BaseCandidate], list[tuple[BaseCandidate, str]]]:
+    """`select`, plus the selected-but-inapplicable candidates that have a reason worth recording
+    (`skip_reason`, e.g. "needs a local generator model") so the ADR shows those families were considered."""
     include = resolve_names(spec.candidates.include, where="candidates.include") or available()
     exclude = set(resolve_names(spec.candidates.exclude, where="candidates.exclude"))
     names = [n for n in available() if n in include and n not in exclude]
     candidates = [create(n, seed=spec.seed, spec=spec) for n in names]
-    return [c for c in candidates if c.applicable(task)]
+    runnable = [c for c in candidates if c.applicable(task)]
+    skipped = [(c, reason) for c in candidates if not c.applicable(task) and (reason := c.skip_reason(task))]
+    return runnable, skipped
 
 
 def _entry(name: str) -> Entry:
