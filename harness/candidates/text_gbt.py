@@ -95,6 +95,10 @@ class LightGBMText(EmbeddingClassifier):
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_child_samples": 5,
+            # Many classes → p ≈ 1/K and per-class hessians p(1-p) are tiny, so leaf values −G/H explode
+            # (dev log loss 5 → 30 in four rounds on CLINC150). L2 on leaves and a hessian floor keep it sane.
+            "lambda_l2": 1.0,
+            "min_sum_hessian_in_leaf": 0.1,
             "colsample_bytree": 0.3,
             "max_bin": 63,
             "num_threads": training_threads(),
