@@ -39,7 +39,9 @@ _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = 0x9E3779B97F4A7C15
 _EMPTY_SIGNATURE = np.uint32(0xFFFFFFFF)
-_MAX_PACKED_BYTES = 7  # char k-grams up to 7 bytes are packed exactly into one uint64 (bit 62 tags short texts)
+_MAX_PACKED_BYTES = (
+    7  # char k-grams up to 7 bytes are packed exactly into one uint64 (bit 62 tags short texts)
+)
 _SHORT_TAG = np.uint64(1 << 62)
 ESTIMATE_MARGIN = 0.12
 
@@ -70,12 +72,12 @@ def normalize_texts(texts: Iterable[str | None] | pl.Series) -> pl.Series:
 
 @dataclass(frozen=True)
 class Shingles:
-    """The shingle sets of n texts in one flat array: text i owns `hashes[offsets[i]:offsets[i + 1]]`, distinct
-    and ascending; every hash is below 2**`bits`."""
+    """The shingle sets of n texts in one flat array: text i owns `hashes[offsets[i]:offsets[i + 1]]`,
+    distinct and ascending; every hash is below 2**`bits`."""
 
     hashes: np.ndarray  # uint64
     offsets: np.ndarray  # int64, length n + 1
-    bits: int = 64
+    bits: int = 63
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -179,26 +181,32 @@ def _window_hashes(windows: np.ndarray, lengths: np.ndarray, counts: np.ndarray)
 def _sorted_sets(hashes: np.ndarray, counts: np.ndarray) -> Shingles:
     """One sort of (text, hash) keys: every text's shingles become a distinct, ascending run."""
     n = len(counts)
-    doc_bits = max(int(n).bit_length(), 1)  # n itself fits: the offsets search for text n's (empty) start
+    doc_bits = max(int(n).bit_length(), 1)
     bits = 64 - doc_bits
     keys = hashes >> np.uint64(doc_bits)
     keys |= np.repeat(np.arange(n, dtype=np.uint64), counts) << np.uint64(bits)
-    distinct = _sorted_unique(keys)
-    offsets = np.searchsorted(distinct, np.arange(n + 1, dtype=np.uint64) << np.uint64(bits)).astype(np.int64)
-    distinct &= np.uint64((1 << bits) - 1)
-    return Shingles(distinct, offsets, bits)
+    keys.sort()  # texts keep their places: only each text's own run is reordered
+    repeated = np.flatnonzero(keys[1:] == keys[:-1]) + 1  # a shingle seen again in the same text
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    if len(repeated):
+        owner = np.searchsorted(offsets, repeated, side="right") - 1
+        offsets[1:] -= np.cumsum(np.bincount(owner, minlength=n))
+        keys = np.delete(keys, repeated)
+    keys &= np.uint64((1 << bits) - 1)
+    return Shingles(keys, offsets, bits)
 
 
 def signatures(shingles: Shingles, num_perm: int = 128, seed: int = 0) -> np.ndarray:
     """MinHash signatures (n × num_perm, uint32) by one-permutation hashing with rotation densification.
 
-    Each shingle hash picks one of `num_perm` bins (its top bits) and the bin keeps the minimum, so the cost is
-    one pass over the shingles instead of `num_perm`. Short texts leave most bins empty; an empty bin copies
-    the nearest filled bin on its right or on its left (circularly; the direction is fixed per bin, the same
-    for every text). Two texts agree on a bin exactly when the first bin of the union in that direction has
-    the same minimum in both, so P[sig_a[p] == sig_b[p]] is their Jaccard similarity (Shrivastava & Li 2014;
-    random directions as in Shrivastava 2017 halve the correlation between neighbouring bins). Texts without
-    shingles get an all-empty row."""
+    Each shingle hash picks one of `num_perm` bins (its top bits) and the bin keeps the minimum, so the
+    cost is one pass over the shingles instead of `num_perm`. Short texts leave most bins empty; an empty
+    bin copies the nearest filled bin on its right or on its left (circularly; the direction is fixed per
+    bin, the same for every text). Two texts agree on a bin exactly when the first bin of their union in
+    that direction has the same minimum in both, so P[sig_a[p] == sig_b[p]] is their Jaccard similarity
+    (Shrivastava & Li 2014); mixing directions (Shrivastava 2017) makes neighbouring bins copy the same
+    value less often. Texts without shingles get an all-empty row."""
     if num_perm < 1:
         raise ValueError("num_perm must be at least 1")
     n, bits = len(shingles), shingles.bits
@@ -233,6 +241,8 @@ def _rotation_fill(
     empty entry) so that list index = that number + the text's index (+ 1 on the left), and one gather
     writes every bin."""
     p, filled = num_perm, len(values)
+    if not filled:
+        return np.full((n, p), _EMPTY_SIGNATURE, dtype=np.uint32)
     per_doc = np.bincount(doc, minlength=n)
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_doc, out=starts[1:])
@@ -242,17 +252,24 @@ def _rotation_fill(
     at = np.arange(filled, dtype=np.int64) + doc
     listed = np.empty(2 * (filled + n), dtype=np.uint32)  # right list, then left list
     right, left = listed[: filled + n], listed[filled + n :]
-    right[at] = values
+    np.put(right, at, values)  # np.put / np.take: much faster than fancy indexing on large index arrays
     right[starts[1:] + texts] = np.where(has, values[np.minimum(starts[:-1], filled - 1)], _EMPTY_SIGNATURE)
-    left[at + 1] = values
+    np.put(left, at + 1, values)
     left[starts[:-1] + texts] = np.where(has, values[np.maximum(starts[1:] - 1, 0)], _EMPTY_SIGNATURE)
-    is_filled = np.zeros(n * p, dtype=bool)
-    is_filled[slot] = True
-    index = np.cumsum(is_filled, dtype=index_type).reshape(n, p)  # c
-    index += texts[:, None]
-    index += np.where(go_left, filled + n, 0).astype(index_type)  # left: (c - 1) + text + 1, in the 2nd list
-    index -= is_filled.reshape(n, p) & ~go_left  # right: c - filled + text
-    return listed[index]
+    sig = np.empty((n, p), dtype=np.uint32)
+    list_offset = np.where(go_left, filled + n, 0).astype(index_type)  # left: (c - 1) + text + 1, 2nd list
+    goes_right = ~go_left
+    block = max(1, (1 << 18) // p)  # texts per block: the block's arrays stay in cache
+    for first in range(0, n, block):
+        last = min(first + block, n)
+        is_filled = np.zeros((last - first) * p, dtype=bool)
+        np.put(is_filled, slot[starts[first] : starts[last]] - first * p, True)
+        index = np.cumsum(is_filled, dtype=index_type).reshape(last - first, p)  # c, less the blocks before
+        index += (texts[first:last] + starts[first])[:, None]
+        index += list_offset
+        index -= is_filled.reshape(last - first, p) & goes_right  # right: c - filled + text
+        np.take(listed, index, out=sig[first:last])
+    return sig
 
 
 def lsh_shape(threshold: float, num_perm: int, target_recall: float = 0.97) -> tuple[int, int]:
@@ -341,7 +358,7 @@ def _all_pairs(member: np.ndarray, run_start: np.ndarray, run_len: np.ndarray) -
     later = np.repeat(run_len, run_len) - 1 - _ranges(run_len)
     first = np.repeat(at, later)
     second = first + 1 + _ranges(later)
-    return np.stack([member[first], member[second]], axis=1)
+    return np.stack([np.take(member, first), np.take(member, second)], axis=1)
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:
@@ -367,34 +384,13 @@ def signature_agreement(sig: np.ndarray, pairs: np.ndarray, batch_pairs: int = 6
 def _equal_bytes(low: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Per pair, how many columns of the uint8 matrix `low` are equal in both rows."""
     columns = low.shape[1]
-    equal = low[pairs[:, 0]] == low[pairs[:, 1]]
+    # np.take: ~4× faster than fancy indexing for gathering whole rows
+    equal = np.take(low, pairs[:, 0], axis=0) == np.take(low, pairs[:, 1], axis=0)
     if columns % 8 or columns > 255:
         return equal.sum(axis=1, dtype=np.int64)
     # each byte is 0/1: add the row's uint64 words lane-wise, then the 8 byte lanes of the sum
     lanes = equal.view(np.uint64).sum(axis=1, dtype=np.uint64)
     return ((lanes * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
-
-
-def plausible_pairs(
-    sig: np.ndarray, pairs: np.ndarray, threshold: float, margin: float = 0.12, batch_pairs: int = 65_536
-) -> np.ndarray:
-    """Mask of the pairs whose signature agreement is ≥ threshold - margin, decided in two steps: the first
-    half of the columns (one cache line per text) rejects most pairs with the margin widened by √2 for half
-    as many values, the second half only completes the count of the survivors."""
-    num_perm = sig.shape[1]
-    half = (num_perm // 16) * 8
-    if half < 8:
-        return signature_agreement(sig, pairs, batch_pairs) >= threshold - margin
-    low = sig.astype(np.uint8)
-    head, tail = np.ascontiguousarray(low[:, :half]), np.ascontiguousarray(low[:, half:])
-    keep = np.zeros(len(pairs), dtype=bool)
-    for start in range(0, len(pairs), batch_pairs):
-        chunk = pairs[start : start + batch_pairs]
-        first = _equal_bytes(head, chunk)
-        alive = np.flatnonzero(first >= (threshold - margin * np.sqrt(num_perm / half)) * half)
-        total = first[alive] + _equal_bytes(tail, chunk[alive])
-        keep[start + alive[total >= (threshold - margin) * num_perm]] = True
-    return keep
 
 
 def pair_jaccard(shingles: Shingles, pairs: np.ndarray) -> np.ndarray:
@@ -468,7 +464,7 @@ def find_near_duplicates(
     cand = candidate_pairs(sig, bands, rows, max_bucket)
     # Cheap pre-filter: the share of equal signature values estimates Jaccard (sd ≈ 0.035 at 0.8 with 128
     # values); a margin of 0.12 (> 3 sd) drops the far-below-threshold candidates before the exact check.
-    cand = cand[plausible_pairs(sig, cand, threshold, ESTIMATE_MARGIN)]
+    cand = cand[signature_agreement(sig, cand) >= threshold - ESTIMATE_MARGIN]
     jac = pair_jaccard(sh, cand)
     keep = jac >= threshold - 1e-12
     return NearDuplicates(cand[keep], jac[keep], len(sh), threshold)

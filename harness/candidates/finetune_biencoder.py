@@ -135,8 +135,13 @@ class FineTunedBiEncoderCandidate(QACandidate):
         return self.reader_.size_bytes()
 
     def details(self) -> dict[str, Any]:
+        from harness.text.encoder import resolve_model_path
+
+        base = resolve_model_path(self.encoder_path)
+        base_name = base.name if base.name != "model" else base.parent.name
         return {
             **self.reader_.details(),
+            "encoder": f"{base_name}, fine-tuned",  # not the temp folder's random name: details must be stable
             "fine_tuned_model_bytes": folder_size_bytes(self.model_dir_),
             "train_pairs": self.train_pairs_,
             "train_pairs_without_supporting_line": self.unsupported_pairs_,

@@ -6,11 +6,15 @@ import numpy as np
 import polars as pl
 
 from harness.audit.minhash import (
+    candidate_pairs,
     find_near_duplicates,
     find_near_duplicates_between,
+    lsh_shape,
     normalize_texts,
     pair_jaccard,
     shingle,
+    signature_agreement,
+    signatures,
 )
 
 
@@ -83,3 +87,54 @@ def test_word_shingles_and_between():
     found = find_near_duplicates_between(left, right, threshold=0.6, shingle_unit="word", shingle_size=2)
     assert found.pairs.tolist() == [[0, 0]]
     assert found.n_items == 2
+
+
+def test_normalisation_collapses_whitespace_and_drops_punctuation():
+    got = normalize_texts(["A \t B", "x\ty", "  Hello,   World!! ", "a\u00a0b\n", None]).to_list()
+    assert got == ["a b", "x y", "hello world", "a b", ""]
+
+
+def test_shingle_sets_are_distinct_ascending_and_exact_for_both_hash_paths():
+    texts = _corpus(40, seed=3) + ["abc", "", "abcabcabcabc"]
+    pairs = np.array([[i, j] for i in range(len(texts)) for j in range(i + 1, len(texts))])
+    for k in (3, 5, 9):  # k ≤ 7: bytes packed exactly into a word; k = 9: rolling hash
+        sh = shingle(texts, k)
+        for i in range(len(texts)):
+            own = sh.hashes[sh.offsets[i] : sh.offsets[i + 1]]
+            assert np.all(np.diff(own.astype(np.float64)) > 0) or len(own) <= 1
+        want = [_python_jaccard(texts[i], texts[j], k) for i, j in pairs]
+        np.testing.assert_allclose(pair_jaccard(sh, pairs), want)
+
+
+def test_signature_agreement_estimates_jaccard():
+    rng = np.random.default_rng(4)
+    base = "".join(rng.choice(list("abcdefghij "), 400))
+    texts = [base, base[:300] + "".join(rng.choice(list("klmnopq"), 100)), "short", ""]
+    sh = shingle(texts)
+    sig = signatures(sh, num_perm=256)
+    assert not np.any(sig[:3] == 0xFFFFFFFF)  # densified: no empty bin left in a text with shingles
+    assert np.all(sig[3] == 0xFFFFFFFF)
+    truth = pair_jaccard(sh, np.array([[0, 1]]))[0]
+    estimates = [
+        signature_agreement(signatures(sh, num_perm=256, seed=s), np.array([[0, 1]]))[0] for s in range(8)
+    ]
+    assert abs(np.mean(estimates) - truth) < 0.03
+
+
+def test_signature_agreement_counts_every_column():
+    sig = np.arange(30, dtype=np.uint32).reshape(3, 10)
+    sig[1, :7] = sig[0, :7]
+    np.testing.assert_allclose(signature_agreement(sig, np.array([[0, 1], [0, 2]])), [0.7, 0.0])
+
+
+def test_large_buckets_are_split_not_dropped():
+    # 300 copies of one text (one huge bucket per band) plus planted near-duplicates of another
+    texts = ["what is the battery life of the acme phone x100"] * 300
+    texts += ["how heavy is the zenta laptop z9 please", "how heavy is the zenta laptop z9 pleas"]
+    found = find_near_duplicates(texts, threshold=0.8, max_bucket=16)
+    assert (300, 301) in {tuple(p) for p in found.pairs.tolist()}
+    labels = found.clusters()
+    assert len(set(labels[:300])) == 1 and labels[300] == labels[301] != labels[0]
+    sig = signatures(shingle(texts))
+    pairs = candidate_pairs(sig, *lsh_shape(0.8, 128), max_bucket=16)
+    assert len(pairs) < 300 * 20  # near-linear, not all 44,850 pairs of the copies

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, RichLog
 
 from tests.tui.fakes import FIXED_DATE, FakeRunner
 from tui.app import ArchbenchApp, Backend
@@ -125,6 +125,9 @@ async def steady(pilot: Any) -> None:
     await settle(pilot)
     for widget in pilot.app.query(Input):
         widget.cursor_blink = False
+    # A log written while its tab was hidden scrolls to its end at some later refresh: pin it there now.
+    for log in pilot.app.query(RichLog):
+        log.scroll_end(animate=False, immediate=True)
     pilot.app.clear_notifications()
     await pilot.pause()
 
