@@ -141,7 +141,7 @@ class FineTunedBiEncoderCandidate(QACandidate):
         base_name = base.name if base.name != "model" else base.parent.name
         return {
             **self.reader_.details(),
-            "encoder": f"{base_name}, fine-tuned",  # not the temp folder's random name: details must be stable
+            "encoder": f"{base_name}, fine-tuned",  # stable, unlike the temp folder name
             "fine_tuned_model_bytes": folder_size_bytes(self.model_dir_),
             "train_pairs": self.train_pairs_,
             "train_pairs_without_supporting_line": self.unsupported_pairs_,
