@@ -299,6 +299,13 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
 
     chosen_value = chosen.metrics[metric]
     justified = chosen.family is not Family.BASELINE and beats_baseline(chosen)
+    strongest_model: Measurement | None = None
+    if not justified and chosen.family is not Family.BASELINE and best_baseline in survivors:
+        # No model earns its complexity: keep the best baseline (it passes the gates) and name the model
+        # that came closest, so the team knows what would have to improve.
+        strongest_model, chosen = chosen, best_baseline
+        chosen_value = chosen.metrics[metric]
+        rule, tie_break_text, lost_on = None, None, {}
 
     # ---- the sentence --------------------------------------------------------------------------------------
     n_pass = len(survivors)
@@ -308,7 +315,13 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
         else "the only candidate passing the gates"
     )
     base_text = f"{best_baseline.candidate}'s {val(best_baseline)}" if best_baseline else ""
-    if chosen.family is Family.BASELINE:
+    if strongest_model is not None:
+        because = (
+            f"no model is yet justified over the baseline: the strongest model, {strongest_model.candidate}, "
+            f"scores {label} {val(strongest_model)}, which does not lie above {base_text}; keep the baseline "
+            f"until a model's CI clears it"
+        )
+    elif chosen.family is Family.BASELINE:
         because = f"only baselines pass the gates and {chosen.candidate} has the best {label}, {val(chosen)}"
         because += f" ({gate_summary()})" if rejected_ms else " (no model finished)"
     elif not justified and best_baseline is not None:
@@ -350,7 +363,12 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
                 reasons.append(f"{label} {val(m)}; won a statistical tie on {tie_break_text}")
             else:
                 reasons.append(f"{label} {val(m)}, rank {rank[m.candidate]} of {n_pass} passing the gates")
-            if not_justified_note:
+            if strongest_model is not None:
+                reasons.append(
+                    f"no model beats it: the strongest, {strongest_model.candidate}, "
+                    f"scores {val(strongest_model)}"
+                )
+            elif not_justified_note:
                 reasons.append(f"not yet justified: {not_justified_note}")
             elif justified and best_baseline is not None:
                 reasons.append(f"CI lies above the best baseline ({base_text})")

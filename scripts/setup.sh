@@ -28,4 +28,6 @@ fi
 
 # Example data is generated on demand (seeded, deterministic), never committed.
 "$PY" datasets/fraud/generate.py --if-missing
+"$PY" datasets/intents/generate.py --if-missing
+[ -f datasets/product_qa/data/qa.csv ] || "$PY" datasets/product_qa/generate.py
 echo "setup: done — run the example with: $VENV/bin/harness run datasets/fraud/decision.toml"

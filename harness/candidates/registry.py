@@ -31,6 +31,13 @@ _REGISTRY: dict[str, Entry] = {
     "xgboost": Entry("harness.candidates.gbt:XGBoostCandidate", Family.GBT),
     "lightgbm": Entry("harness.candidates.gbt:LightGBMCandidate", Family.GBT),
     "torch-mlp": Entry("harness.candidates.neural:TorchMLPCandidate", Family.NEURAL),
+    # text classification (text columns)
+    "tfidf-logreg": Entry("harness.candidates.text_lexical:TfidfLogReg", Family.BASELINE),
+    "lightgbm-text": Entry("harness.candidates.text_gbt:LightGBMText", Family.GBT),
+    "mlp-embeddings": Entry("harness.candidates.text_neural:EmbeddingMLP", Family.NEURAL),
+    "knn-faiss": Entry("harness.candidates.knn_retrieval:KnnRetrieval", Family.RAG),
+    "finetune-minilm": Entry("harness.candidates.finetune_classifier:FineTunedClassifier", Family.FINETUNE),
+    "zero-shot-similarity": Entry("harness.candidates.zero_shot:ZeroShotSimilarity", Family.PROMPT),
     # knowledge QA over a corpus
     "bm25": Entry("harness.candidates.bm25:BM25Candidate", Family.BASELINE),
     "rag-faiss": Entry("harness.candidates.rag:RAGCandidate", Family.RAG),

@@ -34,6 +34,10 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("accuracy", "accuracy", True, _CLS),
         MetricInfo("balanced_accuracy", "balanced accuracy", True, _CLS),
         MetricInfo("macro_f1", "macro-F1", True, _CLS),
+        # with an out-of-scope class (text classification): harness.measure.oos
+        MetricInfo("in_scope_accuracy", "in-scope accuracy", True, _CLS),
+        MetricInfo("oos_recall", "out-of-scope recall", True, _CLS),
+        MetricInfo("oos_precision", "out-of-scope precision", True, _CLS),
         MetricInfo("rmse", "RMSE", False, _REG),
         MetricInfo("mae", "MAE", False, _REG),
         MetricInfo("r2", "R²", True, _REG),

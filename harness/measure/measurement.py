@@ -111,7 +111,9 @@ def measure_candidate(
         )
     else:
         secondary = [m for m in secondary if m in METRIC_FUNCTIONS]
-        metrics = score(task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=metric)
+        main = metric if metric in METRIC_FUNCTIONS else None
+        metrics = score(task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=main)
+        metrics = _with_out_of_scope(metrics, task, test.y, preds, spec, metric, seed=seed, n_boot=n_boot)
 
     report(0.4, "timing single-row requests")
     latency = measure_latency(candidate.predict, test.X, n_calls=n_latency_calls, max_seconds=latency_max_s)
@@ -141,3 +143,33 @@ def measure_candidate(
         requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
         details=details,
     )
+
+
+def _with_out_of_scope(
+    metrics: dict[str, Any],
+    task: Any,
+    y_true: np.ndarray,
+    preds: Predictions,
+    spec: DecisionSpec,
+    metric: str,
+    *,
+    seed: int,
+    n_boot: int,
+) -> dict[str, Any]:
+    """Add in-scope accuracy and out-of-scope recall/precision when the text task has an OOS class: how the
+    model behaves on questions outside its training distribution is a failure mode the ADR must name."""
+    if not task.text_columns and spec.data.oos_label is None:
+        return metrics
+    from harness.measure.oos import oos_scores
+    from harness.text.base import resolve_oos_index
+
+    oos_index = resolve_oos_index(task, spec.data.oos_label)
+    if oos_index is None or preds.labels is None:
+        if metric not in metrics:
+            raise ValueError(f"{metric} needs an out-of-scope class; set data.oos_label")
+        return metrics
+    extra = oos_scores(y_true, preds.labels, oos_index, seed=seed, n_boot=n_boot)
+    merged = {**extra, **metrics} if metric in extra else {**metrics, **extra}
+    if metric in extra:  # the optimizing metric comes first
+        merged = {metric: merged[metric], **{k: v for k, v in merged.items() if k != metric}}
+    return merged

@@ -87,6 +87,25 @@ class TextClassifier(BaseCandidate):
     def applicable(self, task: Task) -> bool:
         return is_text_classification(task)
 
+    @classmethod
+    def from_spec(cls, spec: Any, *, seed: int | None = None) -> Any:
+        """Built with the spec's `[models]` encoder and device and `data.oos_label`, for the candidates whose
+        `__init__` takes them (the registry calls this when it creates candidates for a run)."""
+        import inspect
+
+        params = inspect.signature(cls.__init__).parameters
+        open_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        encoder = spec.models.encoder_path
+        options = {
+            "encoder_path": str(spec.resolve(encoder)) if encoder else None,
+            "device": spec.models.device,
+            "oos_label": spec.data.oos_label,
+        }
+        # `**encoder` catch-alls forward to EmbeddingClassifier, which takes the encoder options, not oos_label
+        forwarded = {"encoder_path", "device"} if open_kwargs else set()
+        kwargs = {k: v for k, v in options.items() if v is not None and (k in params or k in forwarded)}
+        return cls(seed=spec.seed if seed is None else seed, **kwargs)
+
     @property
     def _where(self) -> str:
         return f"candidate {self.name}"
