@@ -221,7 +221,10 @@ def main() -> int:
     ft = next((r for r in results if r["candidate"] == "finetune-minilm"), None)
     if ft:
         gap = PAPER["BERT"][0] - ft["metrics"]["in_scope_accuracy"]["value"] * 100
-        print(f"fine-tuned MiniLM in-scope accuracy is {gap:.1f} points below BERT's {PAPER['BERT'][0]} (target: ≤ 2)")
+        print(
+            f"fine-tuned MiniLM in-scope accuracy is {gap:.1f} points below BERT's {PAPER['BERT'][0]} "
+            "(target: ≤ 2)"
+        )
     return 0
 
 

@@ -101,7 +101,7 @@ class TextClassifier(BaseCandidate):
             "device": spec.models.device,
             "oos_label": spec.data.oos_label,
         }
-        # `**encoder` catch-alls forward to EmbeddingClassifier, which takes the encoder options, not oos_label
+        # `**encoder` catch-alls forward to EmbeddingClassifier: encoder options yes, oos_label no
         forwarded = {"encoder_path", "device"} if open_kwargs else set()
         kwargs = {k: v for k, v in options.items() if v is not None and (k in params or k in forwarded)}
         return cls(seed=spec.seed if seed is None else seed, **kwargs)
