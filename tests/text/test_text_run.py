@@ -24,6 +24,10 @@ oos_label = "oos"
 
 [candidates]
 include = ["zero-rule", "tfidf-logreg"]
+
+[audit]  # as the bundled example: templated tickets repeat, paraphrases recur in production
+dedupe = true
+acknowledge = ["contamination:near_duplicates:text"]
 """
 
 
