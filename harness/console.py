@@ -81,11 +81,7 @@ class ProgressRenderer:
 
 def fmt_metric(m: Measurement, metric: str) -> str:
     mv = m.metrics.get(metric)
-    if mv is None:
-        return "—"
-    if mv.ci_low is None or mv.ci_high is None:
-        return f"{mv.value:.3f}"
-    return f"{mv.value:.3f} [{mv.ci_low:.3f}, {mv.ci_high:.3f}]"
+    return "—" if mv is None else mv.show()
 
 
 def leaderboard(measurements: list[Measurement], decision: Decision | None) -> Table:

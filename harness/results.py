@@ -18,6 +18,12 @@ class MetricValue(BaseModel):
     ci_high: float | None = None
     greater_is_better: bool = True
 
+    def show(self) -> str:
+        """`0.328 [0.269, 0.389]`: the value with its 95% CI, as every table in archbench prints it."""
+        if self.ci_low is None or self.ci_high is None:
+            return f"{self.value:.3f}"
+        return f"{self.value:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}]"
+
 
 class LatencyStats(BaseModel):
     """Per-request latency: batch of one, warm, on the real predict path."""

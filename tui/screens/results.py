@@ -59,11 +59,7 @@ def columns_for(metric: str) -> list[Column]:
 
     def metric_show(m: Measurement, _v: Any) -> str:
         mv = m.metrics.get(metric)
-        if mv is None:
-            return "—"
-        if mv.ci_low is None or mv.ci_high is None:
-            return f"{mv.value:.3f}"
-        return f"{mv.value:.3f} [{mv.ci_low:.3f}, {mv.ci_high:.3f}]"
+        return "—" if mv is None else mv.show()
 
     return [
         Column(
@@ -159,7 +155,7 @@ def details_text(m: Measurement, v: CandidateVerdict | None, metric: str) -> Tex
     if m.train_time_s is not None:
         text.append(f"train: {m.train_time_s:.2f} s on {m.train_rows or 0:,} rows\n")
     if m.cost_usd_per_1k is not None:
-        text.append(f"cost: {m.cost_usd_per_1k:.5f} USD per 1k predictions\n")
+        text.append(f"cost: {m.cost_usd_per_1k:.3g} USD per 1k predictions\n")
     if m.skills:
         text.append(f"skills: {', '.join(m.skills)}\n")
     yes_no = {True: "yes", False: "no"}
