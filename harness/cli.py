@@ -89,15 +89,14 @@ def audit(
     """Audit the data alone: duplicates, contamination, leakage, conflicts, coverage. Exit 1 if blocked."""
     from harness import audit as audit_mod
     from harness import data as data_mod
+    from harness.runner import audit_and_split
     from harness.spec import load_spec
 
     try:
         spec = load_spec(spec_path)
         with err.status("auditing…"):
             prepared = data_mod.prepare(spec, data)
-            findings = list(audit_mod.audit_table(prepared.df, prepared.task, spec))
-            splits = data_mod.make_splits(prepared.df, prepared.task, spec)
-            findings += audit_mod.audit_splits(splits.train, splits.test, prepared.task, spec)
+            findings, _splits = audit_and_split(prepared, spec)
     except InputError as exc:
         _fail(exc)
         return
@@ -153,6 +152,15 @@ def adr_list(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
     for entry in adr.list_adrs(adr_dir):
         table.add_row(f"{entry.number:04d}", entry.title, entry.status, str(entry.date or ""))
     out.print(table)
+
+
+@adr_app.command("index")
+def adr_index(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
+    """Regenerate adr/README.md (the index) from the records' front matter."""
+    from harness import adr
+
+    adr.update_index(adr_dir)
+    out.print(f"{adr_dir / 'README.md'} regenerated ({len(adr.list_adrs(adr_dir))} records)")
 
 
 @adr_app.command("spec")

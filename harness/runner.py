@@ -98,25 +98,11 @@ def run(
         emit(ev.Log(f"{prepared.df.height:,} rows × {prepared.df.width} columns; task {task.kind}"))
         for note in prepared.notes:
             emit(ev.Log(note))
+        from harness.measure.judge import validate_models
+
+        validate_models(spec)  # [models] judge_path: a model folder of another family than the generator
     with steps.step("audit", "duplicates, leakage, conflicts, coverage"):
-        # Audit the table as delivered (before drop_columns / dedupe): the ADR records what was fixed.
-        delivered = prepared.df
-        if (spec.audit.drop_columns or spec.audit.dedupe) and task.kind is not TaskKind.QA:
-            delivered = data.load_table(prepared.path)
-        findings = list(audit.audit_table(delivered, task, spec))
-        del delivered
-        splits = data.make_splits(prepared.df, task, spec)
-        if task.kind is TaskKind.QA:  # paraphrases, conflicting answers, answers no document supports
-            corpus = splits.train.extra.get("corpus")
-            findings += audit.audit_qa(
-                prepared.df,
-                spec.data.question_column or "question",
-                spec.data.answer_column or "answer",
-                corpus=list(corpus.texts) if corpus is not None else None,
-                spec=spec,
-            )
-            findings = list({f.code: f for f in findings}.values())  # the QA audit refines the table's
-        findings += audit.audit_splits(splits.train, splits.test, task, spec)
+        findings, splits = audit_and_split(prepared, spec)
         for finding in findings:
             emit(ev.FindingRaised(finding))
         audit.check_blocking(findings, spec)
@@ -198,6 +184,35 @@ def run(
         cancelled=cancelled,
         timings=dict(steps.timings),
     )
+
+
+def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
+    """The data audit and the split, in the order a run does them (also `harness audit`'s whole job).
+
+    The table is audited as delivered — before `drop_columns` / `dedupe` — so the record says what was fixed
+    and how; contamination is measured on the actual splits. Returns (findings, splits); blocking is the
+    caller's decision (`audit.check_blocking`)."""
+    from harness import audit, data
+
+    task = prepared.task
+    delivered = prepared.df
+    if (spec.audit.drop_columns or spec.audit.dedupe) and task.kind is not TaskKind.QA:
+        delivered = data.load_table(prepared.path)
+    findings = list(audit.audit_table(delivered, task, spec))
+    del delivered
+    splits = data.make_splits(prepared.df, task, spec)
+    if task.kind is TaskKind.QA:  # paraphrases, conflicting answers, answers no document supports
+        corpus = splits.train.extra.get("corpus")
+        findings += audit.audit_qa(
+            prepared.df,
+            spec.data.question_column or "question",
+            spec.data.answer_column or "answer",
+            corpus=list(corpus.texts) if corpus is not None else None,
+            spec=spec,
+        )
+        findings = list({f.code: f for f in findings}.values())  # the QA audit refines the table's
+    findings += audit.audit_splits(splits.train, splits.test, task, spec)
+    return findings, splits
 
 
 def _fit_and_measure(candidate, splits, spec, metric, cancel, emit, measure_candidate) -> Measurement:

@@ -261,3 +261,30 @@ def test_check_and_schema_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0 and 'target = "label"' in result.output
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0 and "latency_p99_ms" in result.output
+
+
+def test_audit_command_exit_codes(tmp_path: Path) -> None:
+    df = make_tiny_classification_df(600)
+    df.write_csv(tmp_path / "clean.csv")
+    df.with_columns(leak=pl.col("label") * 10 + 1).write_csv(tmp_path / "leaky.csv")
+    clean = runner.invoke(app, ["audit", str(write_spec(tmp_path, "clean.csv"))])
+    assert clean.exit_code == 0, clean.output
+    leaky = runner.invoke(app, ["audit", str(write_spec(tmp_path, "leaky.csv"))])
+    assert leaky.exit_code == 1
+    assert "leakage:leak" in leaky.output
+
+
+@pytest.mark.slow
+def test_adr_spec_and_index_commands_round_trip(tmp_path: Path) -> None:
+    make_interaction_df(800, seed=4).write_csv(tmp_path / "data.csv")
+    spec_path = write_spec(tmp_path, "data.csv", include=("zero-rule", "lightgbm"))
+    assert invoke(tmp_path, "run", str(spec_path)).exit_code == 0
+    adr_path = next((tmp_path / "adr").glob("0001-*.md"))
+    shown = runner.invoke(app, ["adr", "spec", str(adr_path)])
+    assert shown.exit_code == 0
+    from harness.spec import load_spec, spec_from_toml
+
+    assert spec_from_toml(shown.output).to_dict() == load_spec(spec_path).to_dict()  # spec → ADR → spec
+    (tmp_path / "adr" / "README.md").unlink()
+    assert runner.invoke(app, ["adr", "index", "--adr-dir", str(tmp_path / "adr")]).exit_code == 0
+    assert "0001" in (tmp_path / "adr" / "README.md").read_text()
