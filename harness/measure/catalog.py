@@ -46,6 +46,8 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("answer_presence", "answer-string presence", True, _QA),
         MetricInfo("recall_at_k", "retrieval recall@k", True, _QA),
         MetricInfo("mrr", "MRR", True, _QA),
+        # LLM-judged, only with [models] judge_path (harness.measure.judge); not a default secondary metric
+        MetricInfo("faithfulness", "faithfulness (LLM judge)", True, _QA),
     ]
 }
 

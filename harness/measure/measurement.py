@@ -99,6 +99,10 @@ def measure_candidate(
     if task.kind is TaskKind.QA:
         from harness.measure.qa import score_qa  # ragas: loaded only for QA runs
 
+        if spec.models.judge_path:  # LLM-judged faithfulness, for candidates that retrieved passages
+            from harness.measure.judge import with_faithfulness
+
+            preds, secondary = with_faithfulness(preds, test, spec, secondary)
         metrics = score_qa(
             task,
             test.y,
