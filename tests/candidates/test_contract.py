@@ -55,10 +55,28 @@ def _candidate(name: str, kind: TaskKind) -> tuple[BaseCandidate, tuple[Split, S
     splits = _splits(name, kind)
     if splits is None:
         pytest.skip(f"{name} has no tiny {kind} data (not one of its tasks, or no conformance_splits)")
-    candidate = registry.create(name, seed=0)
+    candidate = _new(name, seed=0)
     if not candidate.applicable(splits[0].task):
         pytest.skip(f"{name} is not applicable to its tiny {kind} task in this environment")
     return candidate, splits
+
+
+def _new(name: str, *, seed: int) -> BaseCandidate:
+    """A fresh candidate; generator families get a tiny random-weight GPT-2 built locally (no download)."""
+    cls = registry.candidate_class(name)
+    if getattr(cls, "needs_generator", False):
+        return cls(seed=seed, generator_path=str(_tiny_generator()))  # type: ignore[call-arg]
+    return registry.create(name, seed=seed)
+
+
+@functools.cache
+def _tiny_generator() -> Any:
+    import tempfile
+    from pathlib import Path
+
+    from tests.qa.tiny_models import build_tiny_gpt2
+
+    return build_tiny_gpt2(Path(tempfile.mkdtemp(prefix="archbench-tiny-gpt2-")))
 
 
 @functools.cache  # one fit per (candidate, kind) shared by the tests below; exceptions are not cached
@@ -111,7 +129,7 @@ def test_registry_entry_matches_class(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_init_only_stores_parameters(name: str) -> None:
     cls = registry.candidate_class(name)
-    candidate = registry.create(name, seed=7)
+    candidate = registry.create(name, seed=7)  # defaults only: every other parameter must equal its default
     assert candidate.seed == 7
     assert _public_learned(candidate) == [], "learned state (ending in _) must not exist before fit"
     for param in inspect.signature(cls.__init__).parameters.values():
@@ -156,7 +174,7 @@ def test_fit_and_predict(case: tuple[str, TaskKind]) -> None:
 def test_same_seed_same_predictions(case: tuple[str, TaskKind]) -> None:
     name, kind = case
     first, (train, dev, test), _, _ = _fitted(name, kind)
-    second = registry.create(name, seed=0).fit(train, dev)
+    second = _new(name, seed=0).fit(train, dev)
     a, b = first.predict(test.X), second.predict(test.X)
     for field in ("proba", "values"):
         x, y = getattr(a, field), getattr(b, field)
