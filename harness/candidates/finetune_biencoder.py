@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 import weakref
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -62,7 +63,7 @@ class FineTunedBiEncoderCandidate(QACandidate):
         import torch
         from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-        from harness.candidates.rag import DenseReader, get_encoder
+        from harness.candidates.rag import DenseReader
         from harness.text.encoder import load_sentence_encoder
 
         corpus = self._start_fit(train)
@@ -112,7 +113,16 @@ class FineTunedBiEncoderCandidate(QACandidate):
         model.save(self.model_dir_)
         del model, optimizer, loss_fn
         self._tick(0.85, "indexing with the fine-tuned encoder")
-        encoder = get_encoder(self.model_dir_, self.device, backend=self.serving_backend)
+        # A fine-tuned model is new every run: its ONNX export lives (and dies) with the model's temp folder
+        # instead of piling up ~100 MB per run in the shared export cache, and is not kept in the shared pool.
+        from harness.text.encoder import FastEncoder
+
+        encoder = FastEncoder(
+            self.model_dir_,
+            backend=self.serving_backend,  # type: ignore[arg-type]
+            device=self.device,
+            cache_dir=Path(self.model_dir_) / "onnx-export",
+        )
         self.reader_ = DenseReader(encoder, corpus, seed=self.seed)
         self.train_pairs_ = len(questions)
         self.steps_ = len(batches)
