@@ -52,6 +52,9 @@ class DataSpec(_Strict):
         None, description="Features to use; default: every other column."
     )
     text_columns: list[str] = Field(default_factory=list, description="Columns holding free text.")
+    detect_text: bool = Field(
+        True, description="With text_columns empty, treat string columns that read as prose as text columns."
+    )
     positive_label: str | int | bool | None = Field(None, description="Positive class of a binary target.")
     oos_label: str | int | None = Field(
         None,

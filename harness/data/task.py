@@ -77,6 +77,8 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
 
     features = _feature_columns(df, spec, notes)
     text = tuple(c for c in data.text_columns if c in features)
+    if not data.text_columns and data.detect_text:
+        text = _detect_text_columns(df, features, notes)
     numeric, categorical = [], []
     for name in features:
         if name in text:
@@ -288,3 +290,33 @@ def _require_column(df: pl.DataFrame, name: str, key: str) -> None:
         where=f"[data] {key.removeprefix('data.')}",
         fix=f"use one of: {list_columns(df.columns)}",
     )
+
+
+TEXT_MIN_MEDIAN_WORDS = 4  # "cancel my order please" is text; "Visa Gold" or "DE-BY" is a category
+TEXT_MIN_DISTINCT_SHARE = 0.5
+
+
+def _detect_text_columns(df: pl.DataFrame, features: list[str], notes: list[str]) -> tuple[str, ...]:
+    """String features that read as prose: a median of ≥ 4 words and mostly distinct values (on a sample).
+
+    Why: left as categoricals, free-text columns become one category per row and every tabular model learns
+    nothing from them — a silent failure. Detected columns are reported; `detect_text = false` or an explicit
+    `text_columns` list turns this off."""
+    found: list[str] = []
+    for name in features:
+        if df.schema[name] not in (pl.String, pl.Utf8):
+            continue
+        values = df.get_column(name).drop_nulls()
+        if values.len() == 0:
+            continue
+        sample = values.sample(min(values.len(), 5_000), seed=0) if values.len() > 5_000 else values
+        median_words = float(sample.str.count_matches(r"\S+").median() or 0)
+        distinct = sample.n_unique() / sample.len()
+        if median_words >= TEXT_MIN_MEDIAN_WORDS and distinct >= TEXT_MIN_DISTINCT_SHARE:
+            found.append(name)
+            notes.append(
+                f"column {name!r} reads as free text (median {median_words:.0f} words, "
+                f"{distinct:.0%} distinct): treated as a text column — set data.text_columns, "
+                "or detect_text = false, to choose yourself"
+            )
+    return tuple(found)

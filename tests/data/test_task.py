@@ -171,3 +171,28 @@ def test_fraud_task(fraud_df: pl.DataFrame, fraud_generator) -> None:
     assert task.kind is TaskKind.BINARY and task.classes == (0, 1) and task.positive_index == 1
     assert set(task.numeric_columns) == set(fraud_generator.PLANTED["numeric_columns"])
     assert set(task.categorical_columns) == set(fraud_generator.PLANTED["categorical_columns"])
+
+
+def test_free_text_columns_are_detected_and_can_be_turned_off() -> None:
+    from harness.data import build_task_with_notes
+    from harness.spec import spec_from_dict
+
+    words = ["cancel", "my", "order", "please", "where", "is", "parcel", "refund", "the", "invoice", "login"]
+    texts = [" ".join(words[(i + j) % len(words)] for j in range(4 + i % 5)) + f" #{i}" for i in range(200)]
+    df = pl.DataFrame(
+        {
+            "message": texts,
+            "plan": [["basic", "pro", "team"][i % 3] for i in range(200)],  # a category, not prose
+            "label": [i % 2 for i in range(200)],
+        }
+    )
+    raw = {"title": "text detection", "data": {"path": "x.csv", "target": "label"}}
+    task, notes = build_task_with_notes(df, spec_from_dict(raw))
+    assert task.text_columns == ("message",)
+    assert task.categorical_columns == ("plan",)
+    assert any("'message' reads as free text" in n for n in notes)
+
+    raw["data"]["detect_text"] = False
+    task, _ = build_task_with_notes(df, spec_from_dict(raw))
+    assert task.text_columns == ()
+    assert "message" in task.categorical_columns
