@@ -6,7 +6,6 @@ Progress goes to stderr (rich), results to stdout. Bad input: one line on stderr
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import Optional
@@ -54,6 +53,7 @@ def run(
 ) -> None:
     """Audit the data, train and measure every applicable candidate, decide, and write the ADR."""
     from harness.console import ProgressRenderer, leaderboard, summary
+    from harness.record import command_line
     from harness.runner import RunOptions
     from harness.runner import run as run_decision
     from harness.spec import load_spec
@@ -67,7 +67,7 @@ def run(
             runs_dir=out_dir,
             adr_dir=adr_dir,
             write_adr=not no_adr,
-            command=shlex.join(["harness", *sys.argv[1:]]),
+            command=command_line(["harness", *sys.argv[1:]]),
         )
         with ProgressRenderer(err, enabled=not quiet) as renderer:
             result = run_decision(spec, options=options, on_event=renderer)

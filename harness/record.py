@@ -158,8 +158,11 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 
 def command_line(argv: Iterable[str] | None = None) -> str:
-    """The exact invocation, quoted so it can be pasted back into a shell."""
-    return shlex.join(list(sys.argv if argv is None else argv))
+    """The exact invocation, quoted to paste back into a shell (the entry point shown as `harness`)."""
+    args = list(sys.argv if argv is None else argv)
+    if args and args[0].endswith(("harness", "__main__.py")):
+        args[0] = "harness"
+    return shlex.join(args)
 
 
 # ---- building a record from the runner's objects -------------------------------------------------------

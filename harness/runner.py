@@ -8,7 +8,6 @@ the time budget is enforced through the candidate's training hooks. Progress lea
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -158,7 +157,7 @@ def run(
         findings=findings,
         measurements=measurements,
         decision=decision,
-        command=options.command or _default_command(),
+        command=options.command or rec.command_line(),
         timings=steps.timings,
         cancelled=cancelled,
     )
@@ -272,15 +271,6 @@ def _cuda_available() -> bool:
     except ImportError:
         return False
     return bool(torch.cuda.is_available())
-
-
-def _default_command() -> str:
-    import shlex
-
-    argv = list(sys.argv)
-    if argv and argv[0].endswith(("harness", "__main__.py")):
-        argv[0] = "harness"
-    return shlex.join(argv)
 
 
 def write_adr_for(

@@ -22,8 +22,8 @@ import polars as pl
 
 from harness.candidates.base import Predictions, Split
 from harness.errors import InputError
-from harness.text.base import TextClassifier, softmax, tiny_text_splits
-from harness.types import Family, TaskKind
+from harness.text.base import TextClassifier, softmax
+from harness.types import Family
 
 
 class FineTunedClassifier(TextClassifier):
@@ -77,10 +77,6 @@ class FineTunedClassifier(TextClassifier):
         self.max_train_examples = max_train_examples
         self.serve_backend = serve_backend
         self.max_int8_dev_drop = max_int8_dev_drop
-
-    @classmethod
-    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
-        return tiny_text_splits(kind)
 
     # ---- training ------------------------------------------------------------------------------------------
     def fit(self, train: Split, dev: Split) -> Self:

@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 
 from harness.candidates.base import Predictions, Split
-from harness.text.base import EmbeddingClassifier, tiny_text_splits
-from harness.types import Family, TaskKind
+from harness.text.base import EmbeddingClassifier
+from harness.types import Family
 
 K_GRID: tuple[int, ...] = (1, 3, 5, 10, 20)
 TEMPERATURE_GRID: tuple[float, ...] = (0.02, 0.05, 0.1)
@@ -35,10 +35,6 @@ class KnnRetrieval(EmbeddingClassifier):
         super().__init__(seed=seed, **encoder)
         self.k = k
         self.index_kind = index_kind
-
-    @classmethod
-    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
-        return tiny_text_splits(kind)
 
     def fit(self, train: Split, dev: Split) -> Self:
         from harness.text.index import build_index

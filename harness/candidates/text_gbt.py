@@ -15,8 +15,8 @@ import polars as pl
 from harness.candidates._tabular import pickled_size_bytes, training_threads
 from harness.candidates.base import Predictions, Split
 from harness.errors import InputError
-from harness.text.base import EmbeddingClassifier, tiny_text_splits
-from harness.types import Family, TaskKind
+from harness.text.base import EmbeddingClassifier
+from harness.types import Family
 
 Features = Literal["embeddings", "tfidf-svd"]
 
@@ -54,10 +54,6 @@ class LightGBMText(EmbeddingClassifier):
         self.num_leaves = num_leaves
         self.early_stopping_rounds = early_stopping_rounds
         self.svd_components = svd_components
-
-    @classmethod
-    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
-        return tiny_text_splits(kind)
 
     def _featurize_fit(self, texts: list[str]) -> np.ndarray:
         if self.features == "embeddings":

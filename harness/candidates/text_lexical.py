@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._tabular import pickled_size_bytes
-from harness.candidates.base import Predictions, Split, TaskKind
-from harness.text.base import TextClassifier, tiny_text_splits
+from harness.candidates.base import Predictions, Split
+from harness.text.base import TextClassifier
 from harness.types import Family
 
 
@@ -33,10 +33,6 @@ class TfidfLogReg(TextClassifier):
         super().__init__(seed=seed)
         self.c_grid = c_grid
         self.char_ngrams = char_ngrams
-
-    @classmethod
-    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
-        return tiny_text_splits(kind)
 
     def _vectorizer(self) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer

@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 
 from harness.candidates.base import Predictions, Split
-from harness.text.base import EmbeddingClassifier, softmax, tiny_text_splits
-from harness.types import Family, TaskKind
+from harness.text.base import EmbeddingClassifier, softmax
+from harness.types import Family
 
 
 class EmbeddingMLP(EmbeddingClassifier):
@@ -46,10 +46,6 @@ class EmbeddingMLP(EmbeddingClassifier):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.patience = patience
-
-    @classmethod
-    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
-        return tiny_text_splits(kind)
 
     def fit(self, train: Split, dev: Split) -> Self:
         import torch

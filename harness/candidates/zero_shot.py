@@ -16,8 +16,8 @@ import polars as pl
 
 from harness.candidates.base import Predictions, Split
 from harness.errors import InputError
-from harness.text.base import EmbeddingClassifier, resolve_oos_index, softmax, tiny_text_splits
-from harness.types import Family, TaskKind
+from harness.text.base import EmbeddingClassifier, resolve_oos_index, softmax
+from harness.types import Family
 
 TEMPERATURE_GRID: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1)
 
@@ -56,10 +56,6 @@ class ZeroShotSimilarity(EmbeddingClassifier):
         self.label_descriptions = label_descriptions
         self.template = template
         self.oos_label = oos_label
-
-    @classmethod
-    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
-        return tiny_text_splits(kind)
 
     def fit(self, train: Split, dev: Split) -> Self:
         _, _, dev_texts, dev_y = self._start_fit(train, dev)  # the training texts are deliberately unused

@@ -88,6 +88,10 @@ class TextClassifier(BaseCandidate):
         return is_text_classification(task)
 
     @classmethod
+    def conformance_splits(cls, kind: TaskKind) -> tuple[Split, Split, Split] | None:
+        return tiny_text_splits(kind)
+
+    @classmethod
     def from_spec(cls, spec: Any, *, seed: int | None = None) -> Any:
         """Built with the spec's `[models]` encoder and device and `data.oos_label`, for the candidates whose
         `__init__` takes them (the registry calls this when it creates candidates for a run)."""
