@@ -195,10 +195,9 @@ def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
 
     task = prepared.task
     delivered = prepared.df
-    if (spec.audit.drop_columns or spec.audit.dedupe) and task.kind is not TaskKind.QA:
-        delivered = data.load_table(prepared.path)
+    if prepared.delivered is not None and task.kind is not TaskKind.QA:
+        delivered = prepared.delivered
     findings = list(audit.audit_table(delivered, task, spec))
-    del delivered
     splits = data.make_splits(prepared.df, task, spec)
     if task.kind is TaskKind.QA:  # paraphrases, conflicting answers, answers no document supports
         corpus = splits.train.extra.get("corpus")

@@ -288,3 +288,16 @@ def test_adr_spec_and_index_commands_round_trip(tmp_path: Path) -> None:
     (tmp_path / "adr" / "README.md").unlink()
     assert runner.invoke(app, ["adr", "index", "--adr-dir", str(tmp_path / "adr")]).exit_code == 0
     assert "0001" in (tmp_path / "adr" / "README.md").read_text()
+
+
+def test_a_dropped_column_may_hold_anything(tmp_path: Path) -> None:
+    """drop_columns is the way out of a bad column: the run (audit included) must not trip over it."""
+    df = make_tiny_classification_df(600).with_columns(
+        notes=pl.when(pl.col("row_id") == 5).then(pl.lit("n/a")).otherwise(pl.col("row_id").cast(pl.String))
+    )
+    df.write_csv(tmp_path / "data.csv")
+    spec = write_spec(tmp_path, "data.csv", include=("zero-rule",))
+    assert_bad_input(tmp_path, invoke(tmp_path, "run", str(spec), "--no-adr"), "notes", "n/a")
+    spec.write_text(spec.read_text() + '\n[audit]\ndrop_columns = ["notes"]\n')
+    result = invoke(tmp_path, "run", str(spec), "--no-adr")
+    assert result.exit_code == 0, result.output

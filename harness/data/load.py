@@ -27,7 +27,23 @@ NUMERIC_GARBAGE_SHARE = 0.95
 
 def load_table(path: Path, *, drop_columns: Sequence[str] = ()) -> pl.DataFrame:
     """Load a data file by its extension, drop `drop_columns`, and validate what came back."""
-    path = Path(path)
+    return _load(Path(path), drop_columns, keep_dropped=False)[0]
+
+
+def load_delivered(path: Path, *, drop_columns: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the table as delivered, the table without `drop_columns`) from one read.
+
+    The audit looks at the delivered table (so the record says what `drop_columns` removed); the run uses the
+    other. Only the kept columns are validated: a column the spec drops may hold anything."""
+    df, delivered = _load(Path(path), drop_columns, keep_dropped=True)
+    return delivered, df
+
+
+def _load(
+    path: Path, drop_columns: Sequence[str], *, keep_dropped: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(validated table without `drop_columns`, table as read). Parquet skips dropped columns while scanning
+    unless `keep_dropped`."""
     where = str(path)
     if not path.exists():
         raise InputError(
@@ -55,17 +71,19 @@ def load_table(path: Path, *, drop_columns: Sequence[str] = ()) -> pl.DataFrame:
     if size_bytes == 0:
         raise InputError("file is empty", where=where, fix="export the data again; the file has no bytes")
 
-    df = _read(path, suffix, list(drop_columns))
-    if df.height == 0:
+    pushed_down = suffix in _PARQUET and not keep_dropped  # Parquet removes them while scanning
+    raw = _read(path, suffix, [] if keep_dropped else list(drop_columns))
+    if raw.height == 0:
         raise InputError("file has no data rows", where=where, fix="export the data again with its rows")
-    if suffix not in _PARQUET:  # Parquet already had them removed while scanning
-        _check_drop_columns(df.columns, drop_columns, where)
-        df = df.drop(list(drop_columns))
+    df = raw
+    if not pushed_down:
+        _check_drop_columns(raw.columns, drop_columns, where)
+        df = raw.drop(list(drop_columns))
     if df.width == 0:
         raise InputError("no columns left after drop_columns", where=where, fix="drop fewer columns")
     line_offset = 2 if suffix in _CSV else (1 if suffix in _JSONL else None)
     check_numeric_garbage(df, where=where, line_offset=line_offset)
-    return df
+    return df, raw
 
 
 def _read(path: Path, suffix: str, drop_columns: list[str]) -> pl.DataFrame:

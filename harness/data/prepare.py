@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from harness.candidates.base import Task
-from harness.data.load import data_fingerprint, load_table
+from harness.data.load import data_fingerprint, load_delivered, load_table
 from harness.data.task import build_task_with_notes
 from harness.errors import InputError
 from harness.spec import DecisionSpec
@@ -26,6 +26,9 @@ class PreparedData:
     columns_loaded: int  # columns in the file, before audit.drop_columns
     duplicates_dropped: int = 0  # exact duplicate rows removed by audit.dedupe
     notes: list[str] = field(default_factory=list)
+    delivered: pl.DataFrame | None = (
+        None  # the file's table before drop_columns / dedupe, when they changed it
+    )
 
     @property
     def n_rows(self) -> int:
@@ -54,7 +57,11 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
                 where="[audit] drop_columns",
                 fix=f"remove {name!r} from drop_columns or change {key}",
             )
-    df = load_table(path, drop_columns=drop)
+    delivered: pl.DataFrame | None = None
+    if drop or spec.audit.dedupe:  # the audit also sees the table as delivered: read it once, keep both
+        delivered, df = load_delivered(path, drop_columns=drop)
+    else:
+        df = load_table(path)
     rows_loaded = df.height
     notes: list[str] = []
     if drop:
@@ -74,4 +81,5 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
         columns_loaded=df.width + len(drop),
         duplicates_dropped=duplicates_dropped,
         notes=notes + task_notes,
+        delivered=delivered,
     )
