@@ -12,14 +12,15 @@ import time
 from typing import Any, ClassVar, Self
 
 import numpy as np
-import polars as pl
 
-from harness.candidates._qa import QACandidate
-from harness.candidates.base import Predictions, Split
+from harness.candidates.base import Split
+from harness.candidates.prompt_only import PromptOnlyCandidate
 from harness.types import Family
 
 
-class LoRACandidate(QACandidate):
+class LoRACandidate(PromptOnlyCandidate):
+    """Closed book like prompt-only (its serving path is inherited), plus LoRA adapters trained on the Q/A."""
+
     name: ClassVar[str] = "lora-generator"
     family: ClassVar[Family] = Family.FINETUNE
     skills: ClassVar[tuple[str, ...]] = ("pytorch", "transformers")
@@ -112,15 +113,6 @@ class LoRACandidate(QACandidate):
         self.generator_ = gen
         self.steps_ = step
         return self
-
-    def predict(self, batch: pl.DataFrame) -> Predictions:
-        from harness.text.generate import closed_book_prompt
-
-        answers = self.generator_.generate([closed_book_prompt(q) for q in self._questions(batch)])
-        return Predictions(extra={"answers": answers})
-
-    def size_bytes(self) -> int:
-        return self.generator_.size_bytes()
 
     def details(self) -> dict[str, Any]:
         return {

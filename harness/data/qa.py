@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -22,7 +21,7 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from harness.candidates.base import Split, Task
 from harness.data.load import did_you_mean, list_columns, load_table
-from harness.data.split import Splits
+from harness.data.split import Splits, make_split
 from harness.errors import InputError
 from harness.spec import DecisionSpec
 from harness.text.passages import answer_in
@@ -355,17 +354,9 @@ def _make_split(
     corpus: Corpus,
     unsupported: np.ndarray,
 ) -> Split:
-    rows = df[idx]
-    extra: dict[str, Any] = {"row_index": idx.astype(np.int64), "corpus": corpus}
+    split = make_split(name, df, np.asarray(answers, dtype=object), task, spec, idx)
+    split.extra["corpus"] = corpus
     if doc_ids is not None:
-        extra["doc_ids"] = np.asarray([doc_ids[i] for i in idx], dtype=object)
-    extra["unsupported_answers"] = np.flatnonzero(np.isin(idx, unsupported))  # positions within this split
-    for key, column in (
-        ("ids", spec.data.id_column),
-        ("groups", spec.data.group_column),
-        ("times", spec.data.time_column),
-    ):
-        if column is not None and column in df.columns:
-            extra[key] = rows.get_column(column).to_numpy()
-    y = np.asarray([answers[i] for i in idx], dtype=object)
-    return Split(name=name, task=task, X=rows.select(task.feature_columns), y=y, extra=extra)
+        split.extra["doc_ids"] = np.asarray([doc_ids[i] for i in idx], dtype=object)
+    split.extra["unsupported_answers"] = np.flatnonzero(np.isin(idx, unsupported))  # positions in this split
+    return split

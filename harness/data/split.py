@@ -127,9 +127,9 @@ def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec) -> Splits:
         notes.append("positive rate train / dev / test: " + " / ".join(f"{r:.2%}" for r in rates))
 
     return Splits(
-        train=_make_split("train", df, y, task, spec, train_idx),
-        dev=_make_split("dev", df, y, task, spec, dev_idx),
-        test=_make_split("test", df, y, task, spec, test_idx),
+        train=make_split("train", df, y, task, spec, train_idx),
+        dev=make_split("dev", df, y, task, spec, dev_idx),
+        test=make_split("test", df, y, task, spec, test_idx),
         strategy=strategy,
         notes=notes,
     )
@@ -271,9 +271,10 @@ def _column_values(df: pl.DataFrame, name: str | None, key: str) -> np.ndarray:
     return col.to_numpy()
 
 
-def _make_split(
+def make_split(
     name: str, df: pl.DataFrame, y: np.ndarray, task: Task, spec: DecisionSpec, idx: np.ndarray
 ) -> Split:
+    """The rows `idx` as a `Split`: feature columns, `y[idx]`, ids / groups / times / row numbers in extra."""
     rows = df[idx]
     extra: dict[str, Any] = {"row_index": idx.astype(np.int64)}
     for key, column in (
