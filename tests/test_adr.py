@@ -179,6 +179,18 @@ def test_reproducibility_block_has_command_fingerprint_versions_seed() -> None:
     assert "Code version: `" in repro
 
 
+def test_interval_labels_state_the_level_the_bootstrap_uses() -> None:
+    """The ADR says "95% CI" in its evidence header, note and bullets; that must be the measured level."""
+    from harness.measure.quality import CI_LEVEL
+
+    level = f"{CI_LEVEL:.0%}"
+    text = _render()
+    evidence = text.split("### Evidence", 1)[1].split("### Reproducibility", 1)[0]
+    assert f"ROC-AUC ({level} CI)" in evidence and f"bootstrap {level} confidence intervals" in evidence
+    assert f"0.912 ({level} CI 0.898–0.925)" in text
+    assert level == "95%"
+
+
 def test_markdown_renders_tables_and_headings() -> None:
     """What GitHub shows: the evidence, audit and no stray table; no '$' that GitHub would turn into math."""
     text = _render()
@@ -289,6 +301,57 @@ def test_a_failing_render_writes_nothing(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         adr.write_adr(adr.render_adr(make_record(), date=DAY), tmp_path / "adr", "Title")
     assert not (tmp_path / "adr").exists()
+
+
+class _HalfWriter:
+    """A file handle whose `write` puts half of the bytes on disk and then fails, as a full disk would."""
+
+    def __init__(self, handle) -> None:
+        self._handle = handle
+
+    def write(self, data: bytes) -> int:
+        self._handle.write(data[: len(data) // 2])
+        self._handle.flush()
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name: str):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._handle.close()
+
+
+@pytest.mark.parametrize("failure", ["write", "fsync"])
+def test_a_write_that_fails_midway_leaves_no_file_and_no_claim(
+    tmp_path: Path, monkeypatch, failure: str
+) -> None:
+    """`write_adr` itself fails after creating the record (half the bytes written, or fsync failing): the
+    half-written record and the number's claim are removed, so the number is free for the next write."""
+    (tmp_path / "0001-earlier.md").write_text("earlier\n")
+    real_open = open
+    if failure == "write":
+
+        def half_open(path, mode="r", *args, **kwargs):
+            handle = real_open(path, mode, *args, **kwargs)
+            return _HalfWriter(handle) if "x" in mode else handle
+
+        monkeypatch.setattr(adr, "open", half_open, raising=False)
+    else:
+
+        def broken_fsync(fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(adr.os, "fsync", broken_fsync)
+    with pytest.raises(OSError):
+        adr.write_adr("# A decision long enough to be cut in half\n" * 20, tmp_path, "Half written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0001-earlier.md"]  # no 0002-*.md, no .claim
+    assert adr.next_number(tmp_path) == 2
+    monkeypatch.undo()
+    path = adr.write_adr("# whole\n", tmp_path, "Half written")
+    assert path.name == "0002-half-written.md" and path.read_text() == "# whole\n"
 
 
 def test_unencodable_text_writes_nothing(tmp_path: Path) -> None:

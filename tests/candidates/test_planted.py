@@ -86,8 +86,16 @@ def test_single_feature_rule_picks_the_planted_feature(kind: TaskKind) -> None:
     rule = registry.create("single-feature-rule", seed=0).fit(train, dev)
     details = rule.details()
     assert details["feature"] == "main"
-    metric = "roc_auc" if kind is TaskKind.BINARY else "rmse"
-    assert details["dev_score"][metric] is not None
+    chosen, runner_up = details["dev_score"], details["runner_up"]
+    assert chosen["column"] == "main" and runner_up["column"] != "main"
+    # selected on log loss (classification) / RMSE (regression), lower is better, by a clear margin
+    key = "log_loss" if kind is TaskKind.BINARY else "rmse"
+    assert chosen[key] < runner_up[key] * 0.95, (chosen, runner_up)
+    if kind is TaskKind.BINARY:
+        assert chosen["roc_auc"] > runner_up["roc_auc"] + 0.05 and chosen["roc_auc"] > 0.7, (
+            chosen,
+            runner_up,
+        )
 
 
 def test_single_feature_scores_rank_a_leak_first() -> None:

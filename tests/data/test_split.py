@@ -74,6 +74,39 @@ def test_group_split_for_regression() -> None:
     assert not (groups[0] & groups[1]) and not (groups[0] & groups[2]) and not (groups[1] & groups[2])
 
 
+@pytest.mark.parametrize("many_groups_path", [False, True])
+def test_no_group_in_two_splits_checked_against_the_source_rows(
+    many_groups_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Classification by group, both code paths (StratifiedGroupKFold and, above MAX_GROUPS_FOR_STRATIFIED,
+    GroupShuffleSplit). Groups are read back from the *source* rows each split holds (`row_index`), not from
+    the split's own `groups`, so a split that mixed a group's rows cannot hide it; and every row of a group
+    lands in the split its group went to."""
+    from harness.data import split as split_module
+
+    if many_groups_path:
+        monkeypatch.setattr(split_module, "MAX_GROUPS_FOR_STRATIFIED", 0)
+    df = make_tiny_classification_df(700, seed=4).with_columns(
+        ((pl.col("row_id") * 7919) % 97).alias("grp")  # 97 groups of ~7 rows, interleaved through the file
+    )
+    spec = make_spec("label", group_column="grp", seed=2)
+    splits = make_splits(df, build_task(df, spec), spec)
+    assert splits.strategy == "group"
+    assert_partition(splits, df.height)
+    source = df["grp"].to_numpy()
+    owner: dict[int, str] = {}
+    for split in splits:
+        rows = split.extra["row_index"]
+        assert np.array_equal(split.extra["groups"], source[rows]), split.name
+        for group in np.unique(source[rows]).tolist():
+            assert owner.setdefault(group, split.name) == split.name, (
+                f"group {group} in {owner[group]} and {split.name}"
+            )
+    assert len(owner) == 97 and {owner[g] for g in owner} == {"train", "dev", "test"}
+    sizes = {s.name: len(s) for s in splits}
+    assert sizes["test"] > sizes["dev"] > 0 and sizes["train"] > sizes["test"]
+
+
 def test_time_split_puts_latest_rows_in_test(fraud_df: pl.DataFrame) -> None:
     spec = fraud_spec(split="time")
     splits = make_splits(fraud_df, build_task(fraud_df, spec), spec)

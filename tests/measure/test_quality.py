@@ -219,3 +219,85 @@ def test_per_row_mean_is_the_extension_point_for_qa_metrics():
     counts = bootstrap_counts(4, 3, seed=0)[0]
     expected = counts @ np.array([1.0, 0.0, 1.0, 1.0]) / 4
     np.testing.assert_allclose(per_row.resampled(s, counts), expected)
+
+
+# ---- the interval's level and the paired resamples (mutation-proof) ----------------------------------------
+def _planted_outcomes(n: int = 240, seed: int = 11) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multiclass truth and two *different* label vectors that are right and wrong on exactly the same rows:
+    where candidate A is wrong it says (y + 1) % 3, candidate B says (y + 2) % 3."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    wrong = rng.random(n) < 0.3
+    a = np.where(wrong, (y + 1) % 3, y)
+    b = np.where(wrong, (y + 2) % 3, y)
+    return y, a, b
+
+
+def test_ci_level_is_95_percent() -> None:
+    """The ADR, console and docstrings all say "95% CI": the level they describe is pinned here."""
+    from harness.measure.quality import CI_LEVEL
+
+    assert CI_LEVEL == 0.95
+
+
+def test_interval_is_the_95_percent_percentile_of_the_seeded_resamples() -> None:
+    """Recompute the interval by hand from the same resamples: per-resample accuracy, 2.5th and 97.5th
+    percentiles. An 80% (or 90%) interval, or resamples drawn from another seed, give different bounds."""
+    y, a, _ = _planted_outcomes()
+    got = score(MULTI, y, Predictions(labels=a), ["accuracy"], seed=4, n_boot=400)["accuracy"]
+    correct = (a == y).astype(np.float64)
+    per_resample = np.concatenate([c @ correct / len(y) for c in bootstrap_counts(len(y), 400, seed=4)])
+    low, high = np.percentile(per_resample, [2.5, 97.5])
+    assert got.value == pytest.approx(correct.mean())
+    assert (got.ci_low, got.ci_high) == (pytest.approx(low, abs=1e-12), pytest.approx(high, abs=1e-12))
+    # the planted data tells the levels apart: the 80% interval is strictly inside the 95% one
+    low80, high80 = np.percentile(per_resample, [10, 90])
+    assert low < low80 - 0.01 and high80 + 0.01 < high
+    other_seed = np.concatenate([c @ correct / len(y) for c in bootstrap_counts(len(y), 400, seed=5)])
+    assert tuple(np.percentile(other_seed, [2.5, 97.5])) != (got.ci_low, got.ci_high)
+
+
+def test_different_candidates_with_the_same_outcomes_get_identical_intervals() -> None:
+    """Paired bootstrap: the resampled rows depend only on (seed, test rows, n_boot), never on the
+    predictions. Two candidates that differ in *what* they predict but are right on the same rows must get
+    bit-identical accuracy intervals; monotone-transformed scores identical ROC-/PR-AUC intervals; mirrored
+    residuals identical MAE / RMSE intervals. Resamples that depended on the candidate break all three."""
+    y, a, b = _planted_outcomes()
+    assert not np.array_equal(a, b)
+    ia = score(MULTI, y, Predictions(labels=a), ["accuracy"], seed=9, n_boot=300)["accuracy"]
+    ib = score(MULTI, y, Predictions(labels=b), ["accuracy"], seed=9, n_boot=300)["accuracy"]
+    assert ia.ci_low < ia.ci_high
+    assert (ia.value, ia.ci_low, ia.ci_high) == (ib.value, ib.ci_low, ib.ci_high)
+
+    yb, pb = _binary_case(n=500)
+    p1 = pb.proba[:, 1]
+    squashed = p1**3  # strictly monotone: the same ranking, different probabilities and labels
+    pc = Predictions(labels=(squashed > 0.5).astype(int), proba=np.c_[1 - squashed, squashed])
+    sa = score(BINARY, yb, pb, ["pr_auc"], seed=2, n_boot=300, optimizing="roc_auc")
+    sc = score(BINARY, yb, pc, ["pr_auc"], seed=2, n_boot=300, optimizing="roc_auc")
+    for name in ("roc_auc", "pr_auc"):
+        assert (sa[name].ci_low, sa[name].ci_high) == (sc[name].ci_low, sc[name].ci_high), name
+
+    yr, pr = _regression_case()
+    mirrored = Predictions(values=2 * yr - pr.values)  # the same absolute residuals, opposite signs
+    ra = score(REGRESSION, yr, pr, ["mae", "rmse"], seed=1, n_boot=300)
+    rb = score(REGRESSION, yr, mirrored, ["mae", "rmse"], seed=1, n_boot=300)
+    for name in ("mae", "rmse"):
+        assert ra[name].ci_low == pytest.approx(rb[name].ci_low, rel=1e-12), name
+        assert ra[name].ci_high == pytest.approx(rb[name].ci_high, rel=1e-12), name
+
+
+def test_every_candidate_is_scored_on_the_resamples_of_bootstrap_counts() -> None:
+    """The paired structure, checked directly: for two candidates (B = A with half of A's errors fixed), each
+    interval `score` reports equals the percentiles of the per-resample metric computed from one and the
+    same `bootstrap_counts(n, n_boot, seed)` — so a per-resample difference B - A is well defined."""
+    y, a, _ = _planted_outcomes(n=300, seed=3)
+    better = a.copy()
+    fix = np.flatnonzero(a != y)[::2]
+    better[fix] = y[fix]
+    counts = bootstrap_counts(len(y), 500, seed=6)
+    for labels in (a, better):
+        correct = (labels == y).astype(np.float64)
+        expected = np.percentile(np.concatenate([c @ correct / len(y) for c in counts]), [2.5, 97.5])
+        got = score(MULTI, y, Predictions(labels=labels), ["accuracy"], seed=6, n_boot=500)["accuracy"]
+        np.testing.assert_allclose([got.ci_low, got.ci_high], expected, rtol=0, atol=1e-12)

@@ -7,6 +7,7 @@ from types import ModuleType
 
 import pytest
 
+from harness.adr import fmt_metric, metric_label
 from harness.runner import RunOptions, run
 from harness.spec import spec_from_toml
 
@@ -48,5 +49,16 @@ def test_intent_run_reports_out_of_scope_behaviour(
         assert 0.0 <= value.ci_low <= value.value <= value.ci_high <= 1.0
     assert tfidf.metrics["in_scope_accuracy"].value > 0.5  # the planted intents are learnable
     assert result.decision is not None and result.decision.metric == metric
+    # the ADR's evidence row for the model names its OOS behaviour with the measured numbers
     text = result.adr_path.read_text()
-    assert "out-of-scope recall" in text or "OOS" in text
+    evidence = text.split("### Evidence", 1)[1].split("### Reproducibility", 1)[0]
+    row = next(line for line in evidence.splitlines() if line.startswith(("| tfidf-logreg |", "| **tfidf")))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    header = next(line for line in evidence.splitlines() if line.startswith("| Candidate |"))
+    assert f"| {metric_label(metric)} (95% CI) |" in header
+    main = tfidf.metrics[metric]
+    assert cells[2] == f"{fmt_metric(main.value)} ({fmt_metric(main.ci_low)}–{fmt_metric(main.ci_high)})"
+    others = dict(part.rsplit(" ", 1) for part in cells[3].split(" · "))
+    for name in ("in_scope_accuracy", "oos_recall", "oos_precision"):
+        if name != metric:
+            assert others[metric_label(name)] == fmt_metric(tfidf.metrics[name].value), (name, cells[3])

@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAUD_SPEC = ROOT / "datasets" / "fraud" / "decision.toml"
 
 
-@pytest.mark.skipif(not FRAUD_SPEC.exists(), reason="the fraud example spec is not in this checkout")
 def test_fraud_spec_round_trips_through_the_form() -> None:
     spec = load_spec(FRAUD_SPEC)
     values = values_from_dict(spec.to_dict())
