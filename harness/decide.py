@@ -7,22 +7,30 @@ A pure function of the measurements and the spec (no I/O, no clock), so every ru
 2. Satisficing gates from `spec.constraints` (latency p99, throughput, model size, cost per 1k predictions,
    GPU on CPU hardware, interpretability "required"): a candidate violating any is "rejected", every
    violation named with its numbers.
+   A latency budget is enforced on the measurement's CI: rejected only when the whole CI exceeds it; a
+   budget inside the CI passes "at risk" and the verdict says so.
 3. Survivors are ranked on the optimizing metric; baselines take part and keep the verdict "baseline".
-4. Survivors whose bootstrap CI overlaps the leader's are statistically tied with it. Among the tied models
-   the choice goes, in order, to team-skill fit, interpretability (when "preferred"), lower complexity, lower
-   cost per 1k, lower p99 latency, and only then the metric's point estimate.
-5. The choice must beat the best baseline: its CI must lie entirely on the better side of the baseline's CI.
-   If not, it is still named but `justified` is False and every verdict says so.
+4. Comparisons are paired (`harness.measure.paired`): the difference of two candidates on the same bootstrap
+   resamples of the same test rows, Holm-corrected within each family of comparisons. A survivor is
+   statistically tied with the leader unless the leader is significantly better. Among the tied models the
+   choice goes, in order, to team-skill fit, interpretability (when "preferred"), lower complexity, lower cost
+   per 1k, lower p99 latency, and only then the point estimate; cost and latency count only when the
+   difference is material and outside the measurement noise.
+5. The choice must beat the best baseline: significantly, on the paired difference. If not, it is still named
+   but `justified` is False and every verdict says so.
+Measurements without resamples (hand-built, or from an older record) fall back to comparing CIs: two
+candidates differ only when their CIs do not overlap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from harness.errors import InputError
 from harness.measure.catalog import METRICS, MetricInfo
-from harness.results import CandidateVerdict, Decision, Measurement, MetricValue
+from harness.results import CandidateVerdict, Comparison, Decision, Measurement, MetricValue
 from harness.spec import DecisionSpec
 from harness.types import Family, Hardware, Interpretability, SkillLevel
 
@@ -72,9 +80,14 @@ def gate_violations(m: Measurement, spec: DecisionSpec) -> list[str]:
     if c.latency_p99_ms is not None:
         if m.latency is None:
             out.append(f"p99 latency not measured (budget {_num(c.latency_p99_ms)} ms)")
-        elif m.latency.p99_ms > c.latency_p99_ms:
+        elif m.latency.p99_low > c.latency_p99_ms:  # the whole CI exceeds the budget
             got, limit = _apart(_num, m.latency.p99_ms, c.latency_p99_ms)
-            out.append(f"p99 {got} ms > budget {limit} ms")
+            ci = (
+                ""
+                if m.latency.p99_ci_ms is None
+                else f" (95% CI {_num(m.latency.p99_low)}–{_num(m.latency.p99_high)} ms)"
+            )
+            out.append(f"p99 {got} ms{ci} > budget {limit} ms")
     if c.throughput_rps is not None:
         if m.throughput_rows_per_s is None:
             out.append(f"throughput not measured (required {_num(c.throughput_rps)} rows/s)")
@@ -98,6 +111,45 @@ def gate_violations(m: Measurement, spec: DecisionSpec) -> list[str]:
         out.append("needs a GPU; serving hardware is cpu")
     if c.interpretability is Interpretability.REQUIRED and not m.interpretable:
         out.append("not interpretable; interpretability is required")
+    return out
+
+
+def gate_risks(m: Measurement, spec: DecisionSpec) -> list[str]:
+    """Budgets that lie inside a measurement's CI: not a violation (noise could put it on either side), but a
+    risk the team must see before committing."""
+    c = spec.constraints
+    out: list[str] = []
+    lat = m.latency
+    if c.latency_p99_ms is not None and lat is not None and lat.p99_low <= c.latency_p99_ms < lat.p99_high:
+        out.append(
+            f"at risk: p99 {_num(lat.p99_ms)} ms, 95% CI {_num(lat.p99_low)}–{_num(lat.p99_high)} ms, "
+            f"contains the {_num(c.latency_p99_ms)} ms budget"
+        )
+    return out
+
+
+def host_warnings(measurements: Sequence[Measurement]) -> list[str]:
+    """Conditions that make the latency figures less trustworthy: a busy host, an extreme tail."""
+    out: list[str] = []
+    hosts = [m.details.get("timed_on") for m in measurements if m.ok and m.details.get("timed_on")]
+    if hosts:
+        h = hosts[0]
+        if h.get("load_1min") is not None and h["load_1min"] >= h.get("cores", 1):
+            out.append(
+                f"the host was busy while latency was measured (1-minute load {h['load_1min']:g} on "
+                f"{h['cores']} cores); re-measure on a quiet machine before relying on the latency figures"
+            )
+    for m in measurements:
+        if (
+            m.ok
+            and m.latency is not None
+            and m.latency.p50_ms > 0
+            and m.latency.p99_ms / m.latency.p50_ms > 20
+        ):
+            out.append(
+                f"{m.candidate}'s p99 is {m.latency.p99_ms / m.latency.p50_ms:.0f}× its p50 "
+                f"({_num(m.latency.p99_ms)} vs {_num(m.latency.p50_ms)} ms): an extreme tail"
+            )
     return out
 
 
@@ -129,23 +181,50 @@ def _skill_fit(m: Measurement, spec: DecisionSpec) -> SkillLevel:
     return min((spec.team_skills.get(s, SkillLevel.NONE) for s in m.skills), key=lambda level: level.score)
 
 
+MATERIAL_RATIO = 1.25  # a latency or cost difference below this ratio never breaks a tie
+
+
 @dataclass(frozen=True)
 class _TieBreak:
-    """One tie-break rule: a key (lower wins) and how to show a candidate's value."""
+    """One tie-break rule: a key (lower wins), how to show a candidate's value, and — for measured, noisy
+    quantities — when a candidate is *clearly* worse than the best (otherwise it stays in the tie)."""
 
     label: str  # "team skill"
     key: Callable[[Measurement], float]
     show: Callable[[Measurement], str]
+    clearly_worse: Callable[[Measurement, Measurement], bool] | None = None  # (candidate, best) -> bool
+
+    def worse(self, m: Measurement, best: Measurement) -> bool:
+        if self.clearly_worse is not None:
+            return self.clearly_worse(m, best)
+        return self.key(m) != self.key(best)
+
+
+def _latency_clearly_worse(m: Measurement, best: Measurement) -> bool:
+    """Material (≥ MATERIAL_RATIO × the best's p99) and outside the noise (the CIs do not overlap)."""
+    a, b = m.latency, best.latency
+    if a is None or b is None:
+        return a is None and b is not None
+    return a.p99_ms >= MATERIAL_RATIO * b.p99_ms and a.p99_low > b.p99_high
+
+
+def _cost_clearly_worse(m: Measurement, best: Measurement) -> bool:
+    a, b = m.cost_usd_per_1k, best.cost_usd_per_1k
+    if a is None or b is None:
+        return a is None and b is not None
+    return a >= MATERIAL_RATIO * b and a - b > 0
 
 
 def _tie_breaks(spec: DecisionSpec, metric: str, info: MetricInfo) -> list[_TieBreak]:
-    rules = [
-        _TieBreak(
-            "team skill",
-            lambda m: -_skill_fit(m, spec).score,
-            lambda m: _skill_fit(m, spec).value,
+    rules = []
+    if spec.team_skills:  # a team that stated no skills gives this rule nothing to go on
+        rules.append(
+            _TieBreak(
+                "team skill",
+                lambda m: -_skill_fit(m, spec).score,
+                lambda m: _skill_fit(m, spec).value,
+            )
         )
-    ]
     if spec.constraints.interpretability is Interpretability.PREFERRED:
         rules.append(
             _TieBreak(
@@ -161,11 +240,13 @@ def _tie_breaks(spec: DecisionSpec, metric: str, info: MetricInfo) -> list[_TieB
             "cost",
             lambda m: float("inf") if m.cost_usd_per_1k is None else m.cost_usd_per_1k,
             lambda m: "cost unknown" if m.cost_usd_per_1k is None else f"{_usd(m.cost_usd_per_1k)} per 1k",
+            _cost_clearly_worse,
         ),
         _TieBreak(
             "p99 latency",
             lambda m: float("inf") if m.latency is None else m.latency.p99_ms,
-            lambda m: "p99 unknown" if m.latency is None else f"p99 {_num(m.latency.p99_ms)} ms",
+            _show_p99,
+            _latency_clearly_worse,
         ),
         _TieBreak(
             f"{_short_label(info)} point estimate",
@@ -176,31 +257,135 @@ def _tie_breaks(spec: DecisionSpec, metric: str, info: MetricInfo) -> list[_TieB
     return rules
 
 
+def _show_p99(m: Measurement) -> str:
+    if m.latency is None:
+        return "p99 unknown"
+    if m.latency.p99_ci_ms is None:
+        return f"p99 {_num(m.latency.p99_ms)} ms"
+    return f"p99 {_num(m.latency.p99_ms)} ms [{_num(m.latency.p99_low)}, {_num(m.latency.p99_high)}]"
+
+
 def _break_tie(
     tied: list[Measurement], rules: list[_TieBreak]
 ) -> tuple[Measurement, _TieBreak | None, dict[str, _TieBreak]]:
     """Lexicographic tie-break. Returns the winner, the rule that left it alone (None if nothing was tied),
-    and for each loser the rule that eliminated it."""
+    and for each loser the rule that eliminated it. A rule eliminates only candidates clearly worse than the
+    best on it; the rest go on to the next rule."""
     remaining = list(tied)
     lost_on: dict[str, _TieBreak] = {}
     decided_by: _TieBreak | None = None
     for rule in rules:
         if len(remaining) == 1:
             break
-        best = min(rule.key(m) for m in remaining)
+        best = min(remaining, key=rule.key)
+        kept = [m for m in remaining if not rule.worse(m, best)]
         for m in remaining:
-            if rule.key(m) != best:
+            if m not in kept:
                 lost_on[m.candidate] = rule
-        remaining = [m for m in remaining if rule.key(m) == best]
+        remaining = kept
         if len(remaining) == 1:
             decided_by = rule
     # still tied on everything: keep the best-ranked (input order), an explicit and stable choice
     return remaining[0], decided_by, lost_on
 
 
+# ---- paired comparisons ------------------------------------------------------------------------------------
+class _Comparer:
+    """Statistical comparisons among the survivors on the optimizing metric: paired bootstrap differences
+    with Holm's correction when every survivor kept its resamples, else CI separation."""
+
+    def __init__(self, survivors: list[Measurement], metric: str, gib: bool, alpha: float) -> None:
+        self.metric, self.gib, self.alpha = metric, gib, alpha
+        values = [m.metrics[metric] for m in survivors]
+        n = {len(v.resamples) for v in values if v.resamples}
+        self.paired = bool(survivors) and all(v.resamples for v in values) and len(n) == 1
+        self.comparisons: list[Comparison] = []
+        self._significant: dict[tuple[str, str], bool] = {}
+
+    def against(self, ref: Measurement, others: list[Measurement], role: str) -> None:
+        """Compare every one of `others` with `ref` (Holm across them) and remember which differ."""
+        others = [m for m in others if m is not ref]
+        if not others:
+            return
+        if not self.paired:
+            for m in others:
+                a, b = m.metrics[self.metric], ref.metrics[self.metric]
+                if role == "baseline":
+                    sig = ci_beats(a, b, greater_is_better=self.gib)
+                else:
+                    sig = not cis_overlap(a, b)
+                self._significant[(m.candidate, ref.candidate)] = sig
+            return
+        from harness.measure.paired import holm, paired_difference  # numpy: loaded on first decision
+
+        diffs = {
+            m.candidate: paired_difference(
+                m.candidate,
+                m.metrics[self.metric],
+                ref.candidate,
+                ref.metrics[self.metric],
+                greater_is_better=self.gib,
+            )
+            for m in others
+        }
+        # baseline role: H0 "the model is not better than the baseline"; leader role: H0 "not worse than it"
+        raw = {}
+        for name, d in diffs.items():
+            if d is None:
+                continue
+            raw[name] = d.p_not_better if role == "baseline" else d.p_not_worse
+        adjusted = holm(raw)
+        for m in others:
+            d = diffs[m.candidate]
+            if d is None:
+                continue
+            p_adj = adjusted[m.candidate]
+            sig = p_adj < self.alpha and (d.better > 0 if role == "baseline" else d.better < 0)
+            self._significant[(m.candidate, ref.candidate)] = sig
+            fold = _fold_test(m, ref, self.gib)
+            self.comparisons.append(
+                Comparison(
+                    candidate=m.candidate,
+                    against=ref.candidate,
+                    role=role,  # type: ignore[arg-type]
+                    diff=d.diff,
+                    better_low=d.better_low,
+                    better_high=d.better_high,
+                    p_value=raw[m.candidate],
+                    p_holm=p_adj,
+                    significant=sig,
+                    fold_better=None if fold is None else fold.mean_better,
+                    fold_p=None if fold is None else fold.p_two_sided,
+                )
+            )
+
+    def differs(self, m: Measurement, ref: Measurement) -> bool:
+        return self._significant.get((m.candidate, ref.candidate), False)
+
+    def find(self, m: Measurement, ref: Measurement) -> Comparison | None:
+        return next(
+            (c for c in self.comparisons if c.candidate == m.candidate and c.against == ref.candidate), None
+        )
+
+
+def _fold_test(m: Measurement, ref: Measurement, gib: bool) -> Any:
+    from harness.measure.paired import corrected_resampled_ttest
+
+    a, b = m.details.get("tuning"), ref.details.get("tuning")
+    if not a or not b or not a.get("best_cv") or len(a["best_cv"]) != len(b.get("best_cv", [])):
+        return None
+    n_fit, n_scored = a.get("fold_rows", [0, 0])
+    return corrected_resampled_ttest(
+        a["best_cv"], b["best_cv"], n_fit=n_fit, n_scored=n_scored, greater_is_better=gib
+    )
+
+
 # ---- the decision ------------------------------------------------------------------------------------------
-def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: str) -> Decision:
-    """Gate, rank, break ties, check against the best baseline; every candidate gets reasons with numbers."""
+def decide(
+    measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: str, alpha: float = 0.05
+) -> Decision:
+    """Gate, rank, compare pairwise, break ties, check against the best baseline; every candidate gets reasons
+    with numbers."""
     if metric not in METRICS:
         raise InputError(
             f"unknown metric {metric!r}", where="decide", fix=f"use one of: {', '.join(METRICS)}"
@@ -208,6 +393,7 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
     info = METRICS[metric]
     label = _short_label(info)
     gib = info.greater_is_better
+    above = "above" if gib else "below"
 
     def better_first(ms: list[Measurement]) -> list[Measurement]:
         # the name breaks exact ties so the result never depends on the order measurements arrive in
@@ -217,11 +403,6 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
 
     def val(m: Measurement) -> str:
         return _with_ci(m.metrics[metric])
-
-    def beats_baseline(m: Measurement) -> bool:
-        return best_baseline is not None and ci_beats(
-            m.metrics[metric], best_baseline.metrics[metric], greater_is_better=gib
-        )
 
     failed: list[CandidateVerdict] = []
     finished: list[Measurement] = []
@@ -238,11 +419,14 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
             finished.append(m)
 
     violations = {m.candidate: gate_violations(m, spec) for m in finished}
+    risks = {m.candidate: gate_risks(m, spec) for m in finished}
     survivors = better_first([m for m in finished if not violations[m.candidate]])
     rejected_ms = better_first([m for m in finished if violations[m.candidate]])
     rank = {m.candidate: i + 1 for i, m in enumerate(survivors)}
     baselines_all = better_first([m for m in finished if m.family is Family.BASELINE])
-    best_baseline = baselines_all[0] if baselines_all else None
+    # the reference is the best baseline that passes the gates (else the best of all baselines)
+    passing_baselines = [m for m in baselines_all if not violations[m.candidate]]
+    best_baseline = (passing_baselines or baselines_all or [None])[0]
 
     rejected = [
         _verdict(
@@ -270,10 +454,34 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
             best_baseline=best_baseline.candidate if best_baseline else None,
             because=because,
             verdicts=[*rejected, *failed],
+            alpha=alpha,
         )
 
     leader = survivors[0]
-    tied = [m for m in survivors if cis_overlap(m.metrics[metric], leader.metrics[metric])]
+    cmp = _Comparer(survivors, metric, gib, alpha)
+    cmp.against(leader, survivors, "leader")
+    if best_baseline is not None and best_baseline in survivors:
+        cmp.against(best_baseline, models, "baseline")
+    elif best_baseline is not None:  # the best baseline fails the gates: compare on CIs only
+        for mm in models:
+            cmp._significant[(mm.candidate, best_baseline.candidate)] = ci_beats(
+                mm.metrics[metric], best_baseline.metrics[metric], greater_is_better=gib
+            )
+    from harness.measure.paired import probability_best
+
+    p_best = probability_best({m.candidate: m.metrics[metric] for m in survivors}, greater_is_better=gib)
+
+    def beats_baseline(m: Measurement) -> bool:
+        return best_baseline is not None and cmp.differs(m, best_baseline)
+
+    def diff_text(m: Measurement, ref: Measurement) -> str:
+        c = cmp.find(m, ref)
+        if c is None or c.better_low is None or c.better_high is None:
+            return ""
+        ci = _interval(_undirect(c.better_low, gib), _undirect(c.better_high, gib))
+        return f"paired difference {_signed(c.diff)} {ci}, Holm p = {_p(c.p_holm)}"
+
+    tied = [m for m in survivors if m is leader or not cmp.differs(m, leader)]
     tied_models = [m for m in tied if m.family is not Family.BASELINE]
     if best_baseline is not None:
         # a tie-break must not hand the choice to a model failing the baseline check while another passes it
@@ -288,22 +496,23 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
     elif tied_models:
         chosen, rule, lost_on = _break_tie(tied_models, _tie_breaks(spec, metric, info))
         if rule is not None:
-            others = [m for m in tied_models if m is not chosen]
+            losers = [m for m in tied_models if lost_on.get(m.candidate) is rule]
             tie_break_text = (
                 f"{rule.label} ({chosen.candidate}: {rule.show(chosen)} vs "
-                + ", ".join(f"{m.candidate}: {rule.show(m)}" for m in others)
+                + ", ".join(f"{m.candidate}: {rule.show(m)}" for m in losers)
                 + ")"
             )
-    else:  # a baseline leads and no model is within its CI
+    else:  # a baseline leads and no model is tied with it
         chosen = models[0]
 
     chosen_value = chosen.metrics[metric]
     justified = chosen.family is not Family.BASELINE and beats_baseline(chosen)
-    strongest_model: Measurement | None = None
+    strongest_model: Measurement | None = models[0] if models else None  # the best-scoring model
+    kept_baseline = False
     if not justified and chosen.family is not Family.BASELINE and best_baseline in survivors:
         # No model earns its complexity: keep the best baseline (it passes the gates) and name the model
         # that came closest, so the team knows what would have to improve.
-        strongest_model, chosen = chosen, best_baseline
+        chosen, kept_baseline = best_baseline, True
         chosen_value = chosen.metrics[metric]
         rule, tie_break_text, lost_on = None, None, {}
 
@@ -315,11 +524,14 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
         else "the only candidate passing the gates"
     )
     base_text = f"{best_baseline.candidate}'s {val(best_baseline)}" if best_baseline else ""
-    if strongest_model is not None:
+    how = "significantly" if cmp.paired else "with its whole CI"
+    if kept_baseline and strongest_model is not None:
+        d = diff_text(strongest_model, best_baseline) if best_baseline else ""
         because = (
             f"no model is yet justified over the baseline: the strongest model, {strongest_model.candidate}, "
-            f"scores {label} {val(strongest_model)}, which does not lie above {base_text}; keep the baseline "
-            f"until a model's CI clears it"
+            f"scores {label} {val(strongest_model)}, which is not {how} {above} {base_text}"
+            + (f" ({d})" if d else "")
+            + "; keep the baseline until a model clears it"
         )
     elif chosen.family is Family.BASELINE:
         because = f"only baselines pass the gates and {chosen.candidate} has the best {label}, {val(chosen)}"
@@ -327,7 +539,8 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
     elif not justified and best_baseline is not None:
         because = (
             f"no model is yet justified over the baseline: {chosen.candidate}'s {label} {val(chosen)} "
-            f"does not lie above {base_text}; {chosen.candidate} is the strongest model that passes the gates"
+            f"is not {how} {above} {base_text}; {chosen.candidate} is the strongest model that passes "
+            "the gates"
         )
     elif not justified:
         because = (
@@ -338,14 +551,19 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
         others = [m for m in tied_models if m is not chosen]
         listed = [f"{m.candidate}'s {val(m)}" for m in others[:_MAX_LISTED]]
         tied_text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        d = diff_text(chosen, best_baseline) if best_baseline else ""
         because = (
             f"its {label} {val(chosen)} is statistically tied with {tied_text}, "
-            f"so {tie_break_text} decided it; it beats the best baseline ({base_text})"
+            f"so {tie_break_text} decided it; it beats the best baseline ({base_text}"
+            + (f"; {d}" if d else "")
+            + ")"
         )
     else:
         lead = "is the best" if chosen is leader else "ranks best among the models"
+        d = diff_text(chosen, best_baseline) if best_baseline else ""
         because = (
-            f"its {label} {val(chosen)} {lead} of {passing} and lies above the best baseline ({base_text})"
+            f"its {label} {val(chosen)} {lead} of {passing} and lies {how} {above} the best baseline "
+            f"({base_text}" + (f"; {d}" if d else "") + ")"
         )
 
     # ---- verdicts ------------------------------------------------------------------------------------------
@@ -355,6 +573,7 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
         if best_baseline is not None and not justified and chosen.family is not Family.BASELINE
         else None
     )
+    within = "is not significantly different from" if cmp.paired else "is within the CI of"
     for m in survivors:
         reasons: list[str] = []
         if m is chosen:
@@ -363,7 +582,7 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
                 reasons.append(f"{label} {val(m)}; won a statistical tie on {tie_break_text}")
             else:
                 reasons.append(f"{label} {val(m)}, rank {rank[m.candidate]} of {n_pass} passing the gates")
-            if strongest_model is not None:
+            if kept_baseline and strongest_model is not None:
                 reasons.append(
                     f"no model beats it: the strongest, {strongest_model.candidate}, "
                     f"scores {val(strongest_model)}"
@@ -371,7 +590,10 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
             elif not_justified_note:
                 reasons.append(f"not yet justified: {not_justified_note}")
             elif justified and best_baseline is not None:
-                reasons.append(f"CI lies above the best baseline ({base_text})")
+                d = diff_text(m, best_baseline)
+                reasons.append(
+                    f"lies {how} {above} the best baseline ({base_text}" + (f"; {d})" if d else ")")
+                )
         elif m.family is Family.BASELINE:
             verdict = "baseline"
             role = "the best baseline" if m is best_baseline else "a baseline"
@@ -383,27 +605,42 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
             if m.candidate in lost_on:
                 lost = lost_on[m.candidate]
                 reasons.append(
-                    f"{label} {val(m)} is within the CI of {chosen.candidate}'s {_with_ci(chosen_value)}; "
+                    f"{label} {val(m)} {within} {chosen.candidate}'s {_with_ci(chosen_value)}; "
                     f"lost the tie-break on {lost.label} ({m.candidate}: {lost.show(m)} vs "
                     f"{chosen.candidate}: {lost.show(chosen)})"
                 )
             elif m in tied:
-                reasons.append(
-                    f"{label} {val(m)} is within the CI of {chosen.candidate}'s {_with_ci(chosen_value)}"
-                )
+                reasons.append(f"{label} {val(m)} {within} {chosen.candidate}'s {_with_ci(chosen_value)}")
                 if m not in tied_models:
                     reasons[-1] += f", but does not clear the baseline as {chosen.candidate} does"
+                elif kept_baseline:
+                    reasons[-1] = f"{label} {val(m)}; tied with the strongest model"
                 else:
                     reasons[-1] += "; identical on every tie-break, ranked lower"
             else:
                 ref = leader if leader is not m else chosen
-                reasons.append(f"{label} {val(m)} vs {ref.candidate}'s {val(ref)}; the CIs do not overlap")
+                if cmp.paired:
+                    d = diff_text(m, ref)
+                    reasons.append(f"{label} {val(m)} vs {ref.candidate}'s {val(ref)}; {d}")
+                else:
+                    reasons.append(
+                        f"{label} {val(m)} vs {ref.candidate}'s {val(ref)}; the CIs do not overlap"
+                    )
             if best_baseline is not None and not beats_baseline(m):
                 verdict = "not_justified"
                 reasons.append(f"does not beat baseline {best_baseline.candidate} ({val(best_baseline)})")
             else:
                 verdict = "runner_up"
-        verdicts.append(_verdict(m, verdict, reasons, rank=rank[m.candidate]))
+        verdicts.append(
+            _verdict(
+                m,
+                verdict,
+                reasons,
+                rank=rank[m.candidate],
+                risks=risks[m.candidate],
+                probability_best=p_best.get(m.candidate),
+            )
+        )
 
     return Decision(
         metric=metric,
@@ -413,7 +650,31 @@ def decide(measurements: Sequence[Measurement], spec: DecisionSpec, *, metric: s
         because=because,
         tie_break=tie_break_text,
         verdicts=[*verdicts, *rejected, *failed],
+        method="paired bootstrap" if cmp.paired else "CI overlap",
+        leader=leader.candidate,
+        comparisons=cmp.comparisons,
+        alpha=alpha,
     )
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.3f}" if abs(x) < 10 else f"{x:+,.2f}"
+
+
+def _interval(low: float, high: float) -> str:
+    lo, hi = sorted((low, high))
+    return f"[{_signed(lo)}, {_signed(hi)}]"
+
+
+def _undirect(better: float, gib: bool) -> float:
+    """An advantage back in the metric's own units (a − b)."""
+    return better if gib else -better
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _verdict(
@@ -423,12 +684,16 @@ def _verdict(
     *,
     rank: int | None = None,
     violations: list[str] | None = None,
+    risks: list[str] | None = None,
+    probability_best: float | None = None,
 ) -> CandidateVerdict:
     return CandidateVerdict(
         candidate=m.candidate,
         family=m.family,
         verdict=verdict,  # type: ignore[arg-type]
         rank=rank,
-        reasons=reasons,
+        reasons=[*reasons, *(risks or [])],
         violations=violations or [],
+        risks=risks or [],
+        probability_best=probability_best,
     )

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,6 @@ def run(
     from harness import record as rec
     from harness.candidates import registry
     from harness.decide import decide
-    from harness.measure import measure_candidate
 
     options = options or RunOptions()
     cancel = cancel or threading.Event()
@@ -118,8 +117,25 @@ def run(
         )
     emit(ev.RunStarted(run_id, spec.title, tuple(c.name for c in candidates)))
 
-    # ---- candidates: fit and measure, each isolated ------------------------------------------------------
+    # ---- the protocol, fixed before anything trains ----------------------------------------------------
+    from harness.protocol import cv_folds, fix_protocol
+
+    golden = prepared.golden_path.name if getattr(prepared, "golden_path", None) else None
+    protocol = fix_protocol(spec, splits, golden=golden)
+    full_protocol = task.kind is not TaskKind.QA and not task.text_columns
+    folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
+    for line in protocol.describe():
+        emit(ev.Log(f"protocol: {line}"))
+    if not full_protocol:
+        emit(
+            ev.Log(
+                "protocol: text and QA families are fitted once on train (early stopping on dev), not tuned"
+            )
+        )
+
+    # ---- candidates: tune, fit and score, each isolated; then time them together ------------------------
     measurements: list[Measurement] = [_failed(c, "skipped", reason) for c, reason in skipped]
+    fitted: dict[str, tuple[Any, Measurement]] = {}
     cancelled = False
     with steps.step("candidates", f"{len(candidates)} candidates"):
         for candidate in candidates:
@@ -133,16 +149,32 @@ def run(
                 emit(ev.CandidateFinished(candidate.name, m))
                 continue
             try:
-                m = _fit_and_measure(candidate, splits, spec, metric, cancel, emit, measure_candidate)
+                m, model = _fit_and_score(
+                    candidate, splits, spec, metric, protocol, folds if full_protocol else None, cancel, emit
+                )
             except RunCancelled:
-                cancelled = True
+                cancelled, model = True, None
                 m = _failed(candidate, "cancelled", "cancelled by the user before it finished")
             measurements.append(m)
+            if model is not None:
+                fitted[candidate.name] = (model, m)
             emit(ev.CandidateFinished(candidate.name, m))
             del candidate
             gc.collect()
             if cancelled:
                 break
+    if fitted and not cancelled:
+        from harness.measure.measurement import time_candidates
+
+        with steps.step("timing", f"latency of {len(fitted)} candidates in interleaved rounds"):
+            try:
+                time_candidates(fitted, splits.test, spec=spec)
+            except Exception as exc:  # timing failed for every candidate: record it, keep the scores
+                for _model, m in fitted.values():
+                    m.details["timing_error"] = _one_line(exc)
+                emit(ev.Log(f"timing failed: {_one_line(exc)}", level="warning"))
+    fitted.clear()
+    gc.collect()
 
     with steps.step("decide"):
         decision = decide(measurements, spec, metric=metric) if measurements else None
@@ -161,6 +193,7 @@ def run(
         timings=steps.timings,
         cancelled=cancelled,
     )
+    record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
     adr_path: Path | None = None
     if options.write_adr and decision is not None and not cancelled:
         with steps.step("adr", "write the decision record"):
@@ -198,7 +231,7 @@ def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
     if prepared.delivered is not None and task.kind is not TaskKind.QA:
         delivered = prepared.delivered
     findings = list(audit.audit_table(delivered, task, spec))
-    splits = data.make_splits(prepared.df, task, spec)
+    splits = data.make_splits(prepared.df, task, spec, n_golden=prepared.golden_rows)
     if task.kind is TaskKind.QA:  # paraphrases, conflicting answers, answers no document supports
         corpus = splits.train.extra.get("corpus")
         findings += audit.audit_qa(
@@ -213,42 +246,90 @@ def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
     return findings, splits
 
 
-def _fit_and_measure(candidate, splits, spec, metric, cancel, emit, measure_candidate) -> Measurement:
+def _fit_and_score(
+    candidate: Any,
+    splits: Any,
+    spec: DecisionSpec,
+    metric: str,
+    protocol: Any,
+    folds: list[Any] | None,
+    cancel: threading.Event,
+    emit: Callable[[ev.Event], None],
+) -> tuple[Measurement, Any]:
+    """Tune (on the CV folds; `folds` None = fit once), fit the chosen configuration on train, score it on
+    test. Returns the measurement and the fitted model (None when it failed)."""
+    from harness.candidates import registry
     from harness.candidates.base import TrainingHooks
+    from harness.measure.measurement import predict_in_batches, score_candidate
+    from harness.measure.quality import METRIC_FUNCTIONS, score
+    from harness.tuning import tune
 
     name = candidate.name
 
     def progress(phase: str) -> Callable[[float, str], None]:
         return lambda fraction, message="": emit(ev.CandidateProgress(name, phase, fraction, message))
 
-    candidate.hooks = TrainingHooks(
-        deadline=time.monotonic() + spec.candidates.time_budget_s,
-        cancel=cancel,
-        on_progress=progress("fit"),
+    hooks = TrainingHooks(
+        deadline=time.monotonic() + spec.candidates.time_budget_s, cancel=cancel, on_progress=progress("fit")
     )
+    candidate.hooks = hooks
+    search_space = getattr(type(candidate), "search_space", None)
+    outcome = None
     t0 = time.perf_counter()
     try:
+        if folds is not None and metric in METRIC_FUNCTIONS:
+
+            def fold_score(model: Any, rows: Any) -> float:
+                preds = predict_in_batches(model, rows)
+                return score(rows.task, rows.y, preds, [], seed=0, n_boot=0, optimizing=metric)[metric].value
+
+            def factory(params: dict[str, Any]) -> Any:
+                return registry.create(name, seed=spec.seed, spec=spec, params=params)
+
+            tuning_hooks = TrainingHooks(deadline=hooks.deadline, cancel=cancel, on_progress=None)
+            outcome = tune(
+                name,
+                factory,
+                search_space,
+                splits.train,
+                splits.dev,
+                folds,
+                metric=metric,
+                score=fold_score,
+                protocol=protocol,
+                seed=spec.seed,
+                hooks=tuning_hooks,
+                on_trial=lambda i, message: progress("fit")(
+                    min(0.9, i / max(protocol.tuning_trials, 1)), message
+                ),
+            )
+            candidate = registry.create(name, seed=spec.seed, spec=spec, params=outcome.params)
+            candidate.hooks = hooks
         candidate.fit(splits.train, splits.dev)
     except RunCancelled:
         raise
     except CandidateTimeout as exc:
-        return _failed(candidate, "timed_out", f"{_one_line(exc)} ({spec.candidates.time_budget_s:g} s)")
+        return _failed(
+            candidate, "timed_out", f"{_one_line(exc)} ({spec.candidates.time_budget_s:g} s)"
+        ), None
     except Exception as exc:
-        return _failed(candidate, "failed", f"fit failed: {_one_line(exc)}")
+        return _failed(candidate, "failed", f"fit failed: {_one_line(exc)}"), None
     train_time_s = time.perf_counter() - t0
     if cancel.is_set():
         raise RunCancelled(f"{name}: cancelled")
     try:
-        m = measure_candidate(
+        m = score_candidate(
             candidate, splits.test, metric=metric, spec=spec, seed=spec.seed, on_progress=progress("measure")
         )
     except RunCancelled:
         raise
     except Exception as exc:
-        return _failed(candidate, "failed", f"measurement failed: {_one_line(exc)}")
+        return _failed(candidate, "failed", f"measurement failed: {_one_line(exc)}"), None
     m.train_time_s = train_time_s
     m.train_rows = len(splits.train)
-    return m
+    if outcome is not None:
+        m.details["tuning"] = outcome.as_dict()
+    return m, candidate
 
 
 def _failed(candidate: Any, status: str, reason: str) -> Measurement:

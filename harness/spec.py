@@ -64,6 +64,11 @@ class DataSpec(_Strict):
     split: SplitStrategy = Field(
         "auto", description="auto: group if group_column, else time, else stratified."
     )
+    test_path: str | None = Field(
+        None,
+        description="A fixed golden test file with the same columns: never trained or tuned on, every candidate "
+        "is scored on it once at the end. Default: a held-out test split of data.path.",
+    )
     test_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
     dev_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
     # ---- QA (task = "qa") ----
@@ -124,6 +129,20 @@ class CandidateSelection(_Strict):
     exclude: list[str] = Field(default_factory=list, description="Candidate or family names to skip.")
     time_budget_s: Annotated[float, Field(gt=0, le=86_400)] = Field(
         900, description="Wall-clock budget for one candidate's training, in seconds."
+    )
+    tuning_trials: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        30,
+        description="Hyperparameter trials per tunable family (trial 0 is always its defaults); 1 = no tuning.",
+    )
+    tuning_time_s: Annotated[float, Field(gt=0, le=86_400)] = Field(
+        20,
+        description="Wall-clock budget of one family's search, in seconds; the search stops at whichever of "
+        "tuning_trials and tuning_time_s comes first (trial 0 always finishes).",
+    )
+    cv_folds: Annotated[int, Field(ge=1, le=20)] | None = Field(
+        None,
+        description="Cross-validation folds on the training rows for tuning and selection; 1 = score on the "
+        "dev split only. Default: 5 below 20,000 training rows, 3 below 100,000, else 1.",
     )
 
 
@@ -194,6 +213,10 @@ class DecisionSpec(_Strict):
     )
     metric: str | None = Field(None, description="Optimizing metric; default per task.")
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    seeds: Annotated[int, Field(ge=1, le=50)] = Field(
+        1,
+        description="Repeat selection with this many seeds (seed, seed+1, …); the ADR says in how many it won.",
+    )
     data: DataSpec
     constraints: Constraints = Field(default_factory=Constraints)
     team_skills: dict[str, SkillLevel] = Field(default_factory=dict)

@@ -21,6 +21,7 @@ class TaskKind(StrEnum):
 
 class Family(StrEnum):
     BASELINE = "baseline"
+    LINEAR = "linear"
     GBT = "gbt"
     NEURAL = "neural"
     RAG = "rag"

@@ -26,6 +26,10 @@ from harness.candidates._tabular import (
 from harness.candidates.base import Predictions, Split
 from harness.types import Family, TaskKind
 
+# Generous limits: early stopping on dev decides the rounds; `details()["hit_round_cap"]` says when it did not.
+MAX_ROUNDS = 3000
+EARLY_STOPPING_ROUNDS = 50
+
 if TYPE_CHECKING:
     import lightgbm
     import xgboost
@@ -50,13 +54,14 @@ class XGBoostCandidate(TabularCandidate):
         self,
         *,
         seed: int = 0,
-        max_rounds: int = 300,
+        max_rounds: int = MAX_ROUNDS,
         learning_rate: float = 0.1,
         max_depth: int = 6,
         min_child_weight: float = 1.0,
         subsample: float = 0.8,
         colsample_bytree: float = 0.8,
-        early_stopping_rounds: int = 30,
+        reg_lambda: float = 1.0,
+        early_stopping_rounds: int = EARLY_STOPPING_ROUNDS,
         scale_pos_weight: float | None = None,
         train_threads: int | None = None,
         predict_threads: int | None = None,
@@ -68,10 +73,23 @@ class XGBoostCandidate(TabularCandidate):
         self.min_child_weight = min_child_weight
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
         self.early_stopping_rounds = early_stopping_rounds
         self.scale_pos_weight = scale_pos_weight
         self.train_threads = train_threads
         self.predict_threads = predict_threads
+
+    @staticmethod
+    def search_space(trial: Any) -> dict[str, Any]:
+        """XGBoost's usual levers; boosting rounds are left to early stopping on dev."""
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
+            "max_depth": trial.suggest_int("max_depth", 2, 10),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 30.0, log=True),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
+            "reg_lambda": trial.suggest_float("reg_lambda", 0.01, 30.0, log=True),
+        }
 
     def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -81,6 +99,7 @@ class XGBoostCandidate(TabularCandidate):
             "min_child_weight": self.min_child_weight,
             "subsample": self.subsample,
             "colsample_bytree": self.colsample_bytree,
+            "lambda": self.reg_lambda,
             "seed": self.seed,
             "nthread": self.train_threads or training_threads(),
             "max_cat_to_onehot": 1,  # partition-based categorical splits
@@ -175,6 +194,8 @@ class XGBoostCandidate(TabularCandidate):
         return {
             "best_iteration": self.best_iteration_,
             "rounds_trained": self.rounds_trained_,
+            "round_cap": self.max_rounds,
+            "hit_round_cap": self.rounds_trained_ >= self.max_rounds,
             "best_dev_score": round(self.best_dev_score_, 6),
             "top_features_by_gain": _top_importances(self.encoder_.feature_names, self._gains()),
         }
@@ -208,12 +229,13 @@ class LightGBMCandidate(TabularCandidate):
         self,
         *,
         seed: int = 0,
-        max_rounds: int = 300,
+        max_rounds: int = MAX_ROUNDS,
         learning_rate: float = 0.1,
         num_leaves: int = 31,
         min_data_in_leaf: int = 20,
         feature_fraction: float = 0.8,
-        early_stopping_rounds: int = 30,
+        lambda_l2: float = 0.0,
+        early_stopping_rounds: int = EARLY_STOPPING_ROUNDS,
         train_threads: int | None = None,
         predict_threads: int | None = None,
     ) -> None:
@@ -223,9 +245,21 @@ class LightGBMCandidate(TabularCandidate):
         self.num_leaves = num_leaves
         self.min_data_in_leaf = min_data_in_leaf
         self.feature_fraction = feature_fraction
+        self.lambda_l2 = lambda_l2
         self.early_stopping_rounds = early_stopping_rounds
         self.train_threads = train_threads
         self.predict_threads = predict_threads
+
+    @staticmethod
+    def search_space(trial: Any) -> dict[str, Any]:
+        """LightGBM's usual levers; boosting rounds are left to early stopping on dev."""
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 4, 256, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 2, 200, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
+            "lambda_l2": trial.suggest_float("lambda_l2", 0.0, 30.0),
+        }
 
     def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -233,6 +267,7 @@ class LightGBMCandidate(TabularCandidate):
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_data_in_leaf,
             "feature_fraction": self.feature_fraction,
+            "lambda_l2": self.lambda_l2,
             "seed": self.seed,
             "deterministic": True,
             "force_row_wise": True,  # with `deterministic`, the same seed gives the same model
@@ -309,6 +344,8 @@ class LightGBMCandidate(TabularCandidate):
         return {
             "best_iteration": self.best_iteration_,
             "rounds_trained": self.rounds_trained_,
+            "round_cap": self.max_rounds,
+            "hit_round_cap": self.rounds_trained_ >= self.max_rounds,
             "best_dev_score": round(self.best_dev_score_, 6),
             "top_features_by_gain": _top_importances(self.encoder_.feature_names, by_name),
         }

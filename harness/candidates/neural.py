@@ -101,8 +101,8 @@ class TorchMLPCandidate(TabularCandidate):
         learning_rate: float = 2e-3,
         weight_decay: float = 1e-4,
         batch_size: int = 512,
-        max_epochs: int = 20,
-        patience: int = 4,
+        max_epochs: int = 200,
+        patience: int = 6,
         max_embedding_dim: int = 16,
         train_threads: int | None = None,
         predict_threads: int | None = None,
@@ -118,6 +118,16 @@ class TorchMLPCandidate(TabularCandidate):
         self.max_embedding_dim = max_embedding_dim
         self.train_threads = train_threads
         self.predict_threads = predict_threads
+
+    @staticmethod
+    def search_space(trial: Any) -> dict[str, Any]:
+        """Optimiser and regularisation; epochs are left to early stopping on dev loss."""
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 3e-4, 2e-2, log=True),
+            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-1, log=True),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+            "batch_size": trial.suggest_categorical("batch_size", [128, 256, 512, 1024]),
+        }
 
     def fit(self, train: Split, dev: Split) -> Self:
         import torch
@@ -228,6 +238,8 @@ class TorchMLPCandidate(TabularCandidate):
         return {
             "epochs_trained": self.epochs_trained_,
             "best_epoch": self.best_epoch_,
+            "epoch_cap": self.max_epochs,
+            "hit_epoch_cap": self.epochs_trained_ >= self.max_epochs,
             "best_dev_loss": round(self.best_dev_loss_, 6),
             "dev_loss_per_epoch": self.dev_losses_,
             "parameters": int(sum(p.numel() for p in self.network_.parameters())),

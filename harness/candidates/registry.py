@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import InputError
 from harness.types import Family
@@ -28,6 +28,7 @@ class Entry:
 _REGISTRY: dict[str, Entry] = {
     "zero-rule": Entry("harness.candidates.baselines:ZeroRule", Family.BASELINE),
     "single-feature-rule": Entry("harness.candidates.baselines:SingleFeatureRule", Family.BASELINE),
+    "linear": Entry("harness.candidates.linear:LinearCandidate", Family.LINEAR),
     "xgboost": Entry("harness.candidates.gbt:XGBoostCandidate", Family.GBT),
     "lightgbm": Entry("harness.candidates.gbt:LightGBMCandidate", Family.GBT),
     "torch-mlp": Entry("harness.candidates.neural:TorchMLPCandidate", Family.NEURAL),
@@ -66,14 +67,17 @@ def candidate_class(name: str) -> type[BaseCandidate]:
     return cls  # type: ignore[no-any-return]
 
 
-def create(name: str, *, seed: int, spec: DecisionSpec | None = None) -> BaseCandidate:
-    """A fresh, unfitted candidate with its default hyper-parameters. Candidates that read the spec's
-    `[models]` (encoder / generator paths, device) provide a `from_spec` classmethod, used given a spec."""
+def create(
+    name: str, *, seed: int, spec: DecisionSpec | None = None, params: dict[str, Any] | None = None
+) -> BaseCandidate:
+    """A fresh, unfitted candidate: its default hyper-parameters overridden by `params` (a tuned
+    configuration). Candidates that read the spec's `[models]` (encoder / generator paths, device) provide a
+    `from_spec` classmethod, used given a spec."""
     cls = candidate_class(name)
     from_spec = getattr(cls, "from_spec", None)
     if spec is not None and from_spec is not None:
-        return from_spec(spec, seed=seed)  # type: ignore[no-any-return]
-    return cls(seed=seed)
+        return from_spec(spec, seed=seed, **(params or {}))  # type: ignore[no-any-return]
+    return cls(seed=seed, **(params or {}))
 
 
 def resolve_names(names: list[str], *, where: str) -> list[str]:

@@ -29,6 +29,8 @@ class PreparedData:
     delivered: pl.DataFrame | None = (
         None  # the file's table before drop_columns / dedupe, when they changed it
     )
+    golden_rows: int = 0  # the last `golden_rows` rows of `df` are the golden test file (data.test_path)
+    golden_path: Path | None = None
 
     @property
     def n_rows(self) -> int:
@@ -71,6 +73,16 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
         df = df.unique(maintain_order=True, keep="first")
         duplicates_dropped = rows_loaded - df.height
         notes.append(f"audit.dedupe dropped {duplicates_dropped:,} exact duplicate row(s) of {rows_loaded:,}")
+    golden_rows = 0
+    golden_path: Path | None = None
+    if spec.data.test_path is not None:
+        golden_path = spec.resolve(spec.data.test_path)
+        golden = _load_golden(golden_path, df, drop)
+        golden_rows = golden.height
+        df = pl.concat([df, golden], how="vertical_relaxed")
+        if delivered is not None:
+            delivered = pl.concat([delivered, golden.select(delivered.columns)], how="vertical_relaxed")
+        notes.append(f"golden test file {golden_path.name}: {golden_rows:,} rows, never trained or tuned on")
     task, task_notes = build_task_with_notes(df, spec)
     return PreparedData(
         df=df,
@@ -82,4 +94,33 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
         duplicates_dropped=duplicates_dropped,
         notes=notes + task_notes,
         delivered=delivered,
+        golden_rows=golden_rows,
+        golden_path=golden_path,
     )
+
+
+def _load_golden(path: Path, train: pl.DataFrame, drop: list[str]) -> pl.DataFrame:
+    """The golden test file, with the training table's columns in its order (extra columns are ignored)."""
+    if not path.exists():
+        raise InputError(
+            "golden test file not found", where=f"[data] test_path = {path}", fix="give an existing file"
+        )
+    golden = load_table(path)
+    golden = golden.drop([c for c in drop if c in golden.columns])
+    missing = [c for c in train.columns if c not in golden.columns]
+    if missing:
+        raise InputError(
+            f"golden test file lacks column(s) {', '.join(map(repr, missing[:5]))} of the training data",
+            where=f"[data] test_path = {path.name}",
+            fix="give the test file the same columns as data.path",
+        )
+    if golden.height == 0:
+        raise InputError("golden test file has no rows", where=f"[data] test_path = {path.name}")
+    try:
+        return golden.select(train.columns).cast(dict(train.schema), strict=False)
+    except Exception as exc:  # polars' own refusal to reconcile two column types
+        raise InputError(
+            f"golden test file's columns do not match the training data ({' '.join(str(exc).split())[:120]})",
+            where=f"[data] test_path = {path.name}",
+            fix="give the test file the same column types as data.path",
+        ) from None

@@ -65,8 +65,13 @@ def resolve_strategy(task: Task, spec: DecisionSpec) -> str:
     return strategy
 
 
-def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec) -> Splits:
-    """Split `df` into train/dev/test under the spec's strategy, fractions and seed."""
+def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, *, n_golden: int = 0) -> Splits:
+    """Split `df` into train/dev/test under the spec's strategy, fractions and seed.
+
+    `n_golden` > 0: the last `n_golden` rows are the golden test file (`data.test_path`) and are the test split
+    as they are; the rest is split into train and dev only."""
+    if n_golden:
+        return _golden_splits(df, task, spec, n_golden)
     if task.kind is TaskKind.QA:  # QA splits carry the corpus: harness.data.qa owns them
         from harness.data.qa import make_qa_splits
 
@@ -119,13 +124,63 @@ def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec) -> Splits:
     ]
     if task.is_classification:
         _check_every_class_present(y, task, strategy, train_idx, dev_idx, test_idx, notes)
-    cap = spec.constraints.labelled_examples
-    if cap is not None and cap < len(train_idx):
-        train_idx = _cap_train(train_idx, y, task, cap, spec.seed, notes)
+    train_idx, dev_idx = _cap_labelled(train_idx, dev_idx, y, task, spec, notes)
     if task.kind is TaskKind.BINARY and task.positive_index is not None:
         rates = [float(np.mean(y[idx] == task.positive_index)) for idx in (train_idx, dev_idx, test_idx)]
         notes.append("positive rate train / dev / test: " + " / ".join(f"{r:.2%}" for r in rates))
 
+    return Splits(
+        train=make_split("train", df, y, task, spec, train_idx),
+        dev=make_split("dev", df, y, task, spec, dev_idx),
+        test=make_split("test", df, y, task, spec, test_idx),
+        strategy=strategy,
+        notes=notes,
+    )
+
+
+def _golden_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, n_golden: int) -> Splits:
+    """Test = the golden rows; train/dev from the rest under the same strategy (dev is a `dev_fraction` share
+    of the rest, by group or latest in time as the strategy says)."""
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+    y = encode_target(df, task)
+    strategy = resolve_strategy(task, spec)
+    n_rest = df.height - n_golden
+    n_dev = max(1, round(n_rest * spec.data.dev_fraction))
+    if n_rest - n_dev < 2:
+        raise InputError(
+            f"{n_rest:,} training rows are too few for train/dev splits", where="[data] path", fix="add rows"
+        )
+    rest = np.arange(n_rest)
+    try:
+        if strategy in ("stratified", "random"):
+            stratify = y[rest] if strategy == "stratified" else None
+            train_idx, dev_idx = train_test_split(
+                rest, test_size=n_dev, stratify=stratify, random_state=spec.seed
+            )
+        elif strategy == "group":
+            groups = _column_values(df, spec.data.group_column, "group_column")[rest]
+            splitter = GroupShuffleSplit(n_splits=1, test_size=spec.data.dev_fraction, random_state=spec.seed)
+            train_idx, dev_idx = next(splitter.split(rest, groups=groups))
+        else:
+            times = _column_values(df, spec.data.time_column, "time_column")[rest]
+            order = np.argsort(times, kind="stable")
+            train_idx, dev_idx = order[: n_rest - n_dev], order[n_rest - n_dev :]
+    except ValueError as exc:
+        raise InputError(
+            f"cannot make a {strategy} train/dev split: {' '.join(str(exc).split())}",
+            where="[data] split",
+            fix="add rows, change data.dev_fraction, or pick another split strategy",
+        ) from None
+    train_idx, dev_idx = np.sort(train_idx), np.sort(dev_idx)
+    test_idx = np.arange(n_rest, df.height)
+    notes = [
+        f"{strategy} train/dev split (seed {spec.seed}): train {len(train_idx):,} / dev {len(dev_idx):,}; "
+        f"test = the golden file, {len(test_idx):,} rows"
+    ]
+    if task.is_classification:
+        _check_every_class_present(y, task, strategy, train_idx, dev_idx, test_idx, notes)
+    train_idx, dev_idx = _cap_labelled(train_idx, dev_idx, y, task, spec, notes)
     return Splits(
         train=make_split("train", df, y, task, spec, train_idx),
         dev=make_split("dev", df, y, task, spec, dev_idx),
@@ -196,10 +251,43 @@ def _by_time(times: np.ndarray, n_test: int, n_dev: int) -> Indices:
     return order[: n - n_test - n_dev], order[n - n_test - n_dev : n - n_test], order[n - n_test :]
 
 
+def _cap_labelled(
+    train_idx: np.ndarray,
+    dev_idx: np.ndarray,
+    y: np.ndarray,
+    task: Task,
+    spec: DecisionSpec,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """`constraints.labelled_examples` caps every labelled row a candidate uses — train *and* dev (tuning and
+    early stopping see labels too); dev keeps its share of the cap."""
+    cap = spec.constraints.labelled_examples
+    if cap is None or cap >= len(train_idx) + len(dev_idx):
+        return train_idx, dev_idx
+    share = len(dev_idx) / (len(train_idx) + len(dev_idx))
+    n_dev = min(len(dev_idx), max(1, round(cap * share)))
+    n_train = max(2, cap - n_dev)
+    if n_train < len(train_idx):
+        train_idx = _cap_train(train_idx, y, task, n_train, spec.seed, notes, what="training")
+    if n_dev < len(dev_idx):
+        dev_idx = _cap_train(dev_idx, y, task, n_dev, spec.seed + 3, notes, what="dev")
+    notes.append(
+        f"labelled rows used: {len(train_idx) + len(dev_idx):,} (constraints.labelled_examples = {cap:,})"
+    )
+    return train_idx, dev_idx
+
+
 def _cap_train(
-    train_idx: np.ndarray, y: np.ndarray, task: Task, cap: int, seed: int, notes: list[str]
+    train_idx: np.ndarray,
+    y: np.ndarray,
+    task: Task,
+    cap: int,
+    seed: int,
+    notes: list[str],
+    *,
+    what: str = "training",
 ) -> np.ndarray:
-    """Keep `cap` training rows (stratified when possible): the team only has that many labels."""
+    """Keep `cap` rows of a split (stratified when possible): the team only has that many labels."""
     from sklearn.model_selection import train_test_split
 
     stratify = y[train_idx] if task.is_classification else None
@@ -209,10 +297,7 @@ def _cap_train(
             stratify = None
     kept, _ = train_test_split(train_idx, train_size=cap, stratify=stratify, random_state=seed + 2)
     how = "stratified" if stratify is not None else "random"
-    notes.append(
-        f"training capped at constraints.labelled_examples = {cap:,} rows "
-        f"({how} sample of {len(train_idx):,})"
-    )
+    notes.append(f"{what} capped at {cap:,} rows ({how} sample of {len(train_idx):,})")
     return np.sort(kept)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from harness.candidates.base import Predictions, Split
 from harness.measure.catalog import SECONDARY_METRICS
 from harness.measure.cost import cost_usd_per_1k
-from harness.measure.latency import measure_latency, measure_throughput
+from harness.measure.latency import measure_throughput, time_interleaved
 from harness.measure.quality import METRIC_FUNCTIONS, score
 from harness.results import Measurement
 from harness.types import TaskKind
@@ -77,14 +77,39 @@ def measure_candidate(
     throughput_batch_rows: int = 1024,
     throughput_min_s: float = 1.0,
 ) -> Measurement:
-    """Score, time and size one fitted candidate; a few seconds for a fast model.
+    """Score, time and size one fitted candidate (`score_candidate` then `time_candidates` for one)."""
+    report = on_progress or (lambda fraction, message: None)
+    m = score_candidate(
+        candidate, test, metric=metric, spec=spec, seed=seed, n_boot=n_boot, on_progress=report
+    )
+    report(0.4, "timing single-row requests and batches")
+    time_candidates(
+        {m.candidate: (candidate, m)},
+        test,
+        spec=spec,
+        n_latency_calls=n_latency_calls,
+        latency_max_s=latency_max_s,
+        throughput_batch_rows=throughput_batch_rows,
+        throughput_min_s=throughput_min_s,
+    )
+    report(1.0, "measured")
+    return m
 
-    Quality: the optimizing `metric` and the task's secondary metrics, with bootstrap CIs seeded by `seed`
-    (same seed and test split → same resamples for every candidate). Latency: batch of one on test rows.
-    Throughput: repeated batches of `throughput_batch_rows` (smaller for candidates so slow that one batch
-    would take over `MAX_THROUGHPUT_BATCH_S`; the batch used is recorded). Cost: from throughput and
-    `spec.constraints.hardware_usd_per_hour`.
-    """
+
+def score_candidate(
+    candidate: Any,
+    test: Split,
+    *,
+    metric: str,
+    spec: DecisionSpec,
+    seed: int,
+    n_boot: int = 1000,
+    on_progress: ProgressFn | None = None,
+) -> Measurement:
+    """Predict the test split once and score it: the optimizing `metric` and the task's secondary metrics,
+    with bootstrap CIs seeded by `seed` (same seed and test split → the same resamples for every candidate,
+    kept for the optimizing metric so the decision can compare candidates pairwise). No timing here: latency
+    is measured for all candidates together, interleaved (`time_candidates`)."""
     report = on_progress or (lambda fraction, message: None)
     started = time.perf_counter()
     task = test.task
@@ -119,34 +144,74 @@ def measure_candidate(
         metrics = score(task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=main)
         metrics = _with_out_of_scope(metrics, task, test.y, preds, spec, metric, seed=seed, n_boot=n_boot)
 
-    report(0.4, "timing single-row requests")
-    latency = measure_latency(candidate.predict, test.X, n_calls=n_latency_calls, max_seconds=latency_max_s)
-
-    report(0.8, "timing batch throughput")
-    batch_rows = min(throughput_batch_rows, test.X.height)
-    batch_rows = max(1, min(batch_rows, int(quality_rows_per_s * MAX_THROUGHPUT_BATCH_S)))
-    throughput = measure_throughput(
-        candidate.predict, test.X, batch_size=batch_rows, min_seconds=throughput_min_s
-    )
-
     details = dict(candidate.details()) if hasattr(candidate, "details") else {}
-    details["measure_time_s"] = round(time.perf_counter() - started, 3)
-    report(1.0, "measured")
+    details["score_time_s"] = round(time.perf_counter() - started, 3)
+    details["quality_rows_per_s"] = round(quality_rows_per_s, 1)
     return Measurement(
         candidate=candidate.name,
         family=candidate.family,
         metrics=metrics,
-        latency=latency,
-        throughput_rows_per_s=throughput,
-        batch_size=batch_rows,
         size_bytes=int(candidate.size_bytes()),
-        cost_usd_per_1k=cost_usd_per_1k(throughput, spec.constraints.hardware_usd_per_hour),
         skills=list(getattr(candidate, "skills", ())),
         interpretable=bool(getattr(candidate, "interpretable", False)),
         complexity=int(getattr(candidate, "complexity", 3)),
         requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
         details=details,
     )
+
+
+def time_candidates(
+    fitted: dict[str, tuple[Any, Measurement]],
+    test: Split,
+    *,
+    spec: DecisionSpec,
+    n_latency_calls: int = 1000,
+    latency_max_s: float = 10.0,
+    throughput_batch_rows: int = 1024,
+    throughput_min_s: float = 1.0,
+    on_progress: ProgressFn | None = None,
+) -> None:
+    """Latency (interleaved rounds across every candidate), batch throughput and cost, filled into each
+    candidate's `Measurement`. Run once all candidates are fitted and nothing else trains in this process."""
+    report = on_progress or (lambda fraction, message: None)
+    if not fitted:
+        return
+    report(0.0, f"timing {len(fitted)} candidate(s) in interleaved rounds")
+    latencies = time_interleaved(
+        {name: c.predict for name, (c, _m) in fitted.items()},
+        test.X,
+        n_calls=n_latency_calls,
+        max_seconds=latency_max_s,
+    )
+    host = host_conditions()
+    for i, (name, (candidate, m)) in enumerate(fitted.items()):
+        report(0.6 + 0.4 * i / len(fitted), f"batch throughput: {name}")
+        rows_per_s = float(m.details.get("quality_rows_per_s") or 1e9)
+        batch_rows = min(throughput_batch_rows, test.X.height)
+        batch_rows = max(1, min(batch_rows, int(rows_per_s * MAX_THROUGHPUT_BATCH_S)))
+        throughput = measure_throughput(
+            candidate.predict, test.X, batch_size=batch_rows, min_seconds=throughput_min_s
+        )
+        m.latency = latencies[name]
+        m.throughput_rows_per_s = throughput
+        m.batch_size = batch_rows
+        m.cost_usd_per_1k = cost_usd_per_1k(throughput, spec.constraints.hardware_usd_per_hour)
+        m.details["timed_on"] = host
+    report(1.0, "timed")
+
+
+def host_conditions() -> dict[str, Any]:
+    """Where latency was measured: cores, the 1-minute load average, and the threads predict may use."""
+    import os
+
+    from harness.candidates._tabular import training_threads
+
+    try:
+        load = round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        load = None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return {"cores": cores, "load_1min": load, "batch_threads": training_threads(), "single_row_threads": 1}
 
 
 def _with_out_of_scope(
@@ -172,7 +237,7 @@ def _with_out_of_scope(
         if metric not in metrics:
             raise ValueError(f"{metric} needs an out-of-scope class; set data.oos_label")
         return metrics
-    extra = oos_scores(y_true, preds.labels, oos_index, seed=seed, n_boot=n_boot)
+    extra = oos_scores(y_true, preds.labels, oos_index, seed=seed, n_boot=n_boot, keep_resamples=metric)
     merged = {**extra, **metrics} if metric in extra else {**metrics, **extra}
     if metric in extra:  # the optimizing metric comes first
         merged = {metric: merged[metric], **{k: v for k, v in merged.items() if k != metric}}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.errors import InputError
-from harness.measure.quality import CI_LEVEL, bootstrap_counts
+from harness.measure.quality import CI_LEVEL, as_resamples, bootstrap_counts
 from harness.results import MetricValue
 
 OOS_METRICS: tuple[str, ...] = ("in_scope_accuracy", "oos_recall", "oos_precision")
@@ -37,6 +37,7 @@ def oos_scores(
     *,
     seed: int = 0,
     n_boot: int = 1000,
+    keep_resamples: str | None = None,
 ) -> dict[str, MetricValue]:
     """In-scope accuracy, OOS recall and OOS precision with 95% bootstrap CIs (class indices in, encoded).
 
@@ -64,10 +65,15 @@ def oos_scores(
             continue
         value = float(_ratios(ones, numerator, denominator)[0])
         low = high = None
+        kept = None
         if resamples:
             values = np.concatenate([_ratios(c, numerator, denominator) for c in resamples])
+            if name == keep_resamples:
+                kept = as_resamples([values])
             values = values[np.isfinite(values)]
             if len(values) >= n_boot / 2:
                 low, high = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
-        out[name] = MetricValue(name=name, value=value, ci_low=low, ci_high=high, greater_is_better=True)
+        out[name] = MetricValue(
+            name=name, value=value, ci_low=low, ci_high=high, greater_is_better=True, resamples=kept
+        )
     return out

@@ -481,5 +481,12 @@ def score(
             ci_low=low,
             ci_high=high,
             greater_is_better=METRICS[name].greater_is_better,
+            resamples=as_resamples(resampled[name]) if name == optimizing and n_boot > 0 else None,
         )
     return out
+
+
+def as_resamples(chunks: list[np.ndarray]) -> list[float | None]:
+    """Resampled values for the record: rounded, NaN (undefined on that resample) as None."""
+    values = np.concatenate(chunks) if chunks else np.zeros(0)
+    return [round(float(v), 8) if np.isfinite(v) else None for v in values]

@@ -72,7 +72,9 @@ def test_measure_candidate_fills_the_measurement():
     assert m.cost_usd_per_1k == 3.6 / 3600 / m.throughput_rows_per_s * 1000
     assert m.size_bytes == 64
     assert m.skills == ["sklearn"] and m.interpretable and m.complexity == 1 and not m.requires_gpu
-    assert m.details["threshold"] == 0.5 and m.details["measure_time_s"] > 0
+    assert m.details["threshold"] == 0.5 and m.details["score_time_s"] > 0
+    assert m.details["timed_on"]["cores"] >= 1 and m.latency.rounds == 7 and m.latency.p99_ci_ms is not None
+    assert len(m.metrics["pr_auc"].resamples) == 200  # kept for paired comparisons
     assert progress[0] == 0.0 and progress[-1] == 1.0 and progress == sorted(progress)
 
 
