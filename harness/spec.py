@@ -66,8 +66,8 @@ class DataSpec(_Strict):
     )
     test_path: str | None = Field(
         None,
-        description="A fixed golden test file with the same columns: never trained or tuned on, every candidate "
-        "is scored on it once at the end. Default: a held-out test split of data.path.",
+        description="A fixed golden test file with the same columns: never trained or tuned on, every "
+        "candidate is scored on it once at the end. Default: a held-out test split of data.path.",
     )
     test_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.2
     dev_fraction: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
@@ -132,7 +132,7 @@ class CandidateSelection(_Strict):
     )
     tuning_trials: Annotated[int, Field(ge=1, le=10_000)] = Field(
         30,
-        description="Hyperparameter trials per tunable family (trial 0 is always its defaults); 1 = no tuning.",
+        description="Hyperparameter trials per tunable family (trial 0 is its defaults); 1 = no tuning.",
     )
     tuning_time_s: Annotated[float, Field(gt=0, le=86_400)] = Field(
         20,
@@ -215,7 +215,7 @@ class DecisionSpec(_Strict):
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     seeds: Annotated[int, Field(ge=1, le=50)] = Field(
         1,
-        description="Repeat selection with this many seeds (seed, seed+1, …); the ADR says in how many it won.",
+        description="Repeat selection with this many seeds (seed, seed+1, …); the ADR says how often it won.",
     )
     data: DataSpec
     constraints: Constraints = Field(default_factory=Constraints)

@@ -104,8 +104,8 @@ def evaluate(
     hooks: TrainingHooks,
     report: Callable[[int, float], bool] | None = None,
 ) -> list[float]:
-    """Fit `params` on each fold's fit rows (early stopping on dev) and score its held-out rows; without folds,
-    fit on train and score on dev. `report(step, running_mean)` returning True stops early (pruning)."""
+    """Fit `params` on each fold's fit rows (early stopping on dev) and score its held-out rows; without
+    folds, fit on train and score on dev. `report(step, running_mean)` returning True stops (pruning)."""
     scores: list[float] = []
     plan = [(subset(train, a, "cv-fit"), subset(train, b, "cv-score")) for a, b in folds] or [(train, dev)]
     for i, (fit_rows, scored_rows) in enumerate(plan):
@@ -239,7 +239,7 @@ def _distributions(search_space: Callable[[Any], dict[str, Any]], defaults: dict
 
 
 def _at_edge(trial: Any, defaults: dict[str, Any]) -> list[str]:
-    """Chosen numeric values within 2% (of the range, on its own scale) of a bound: the range may be too narrow."""
+    """Chosen numeric values within 2% of the range (on its scale) of a bound: the range may be too narrow."""
     import optuna
 
     out: list[str] = []

@@ -26,7 +26,8 @@ from harness.candidates._tabular import (
 from harness.candidates.base import Predictions, Split
 from harness.types import Family, TaskKind
 
-# Generous limits: early stopping on dev decides the rounds; `details()["hit_round_cap"]` says when it did not.
+# Generous limits: early stopping on dev decides the rounds;
+# `details()["hit_round_cap"]` says when it did not.
 MAX_ROUNDS = 3000
 EARLY_STOPPING_ROUNDS = 50
 

@@ -35,7 +35,7 @@ class LinearCandidate(TabularCandidate):
 
     @staticmethod
     def search_space(trial: Any) -> dict[str, Any]:
-        """The regularisation strength, on a log scale (C for logistic, alpha for ridge; the other is unused)."""
+        """The regularisation strength on a log scale (C for logistic, alpha for ridge; the other unused)."""
         return {
             "C": trial.suggest_float("C", 1e-4, 1e3, log=True),
             "alpha": trial.suggest_float("alpha", 1e-3, 1e4, log=True),

@@ -37,7 +37,7 @@ def measure_latency(
     max_seconds: float = 20.0,
     rounds: int = DEFAULT_ROUNDS,
 ) -> LatencyStats:
-    """p50/p95/p99/mean latency in ms of one `predict` on one-row frames: `time_interleaved` with one candidate."""
+    """p50/p95/p99/mean latency in ms of one `predict` on one-row frames (`time_interleaved`, alone)."""
     return time_interleaved(
         {"candidate": predict}, rows, n_calls=n_calls, warmup=warmup, max_seconds=max_seconds, rounds=rounds
     )["candidate"]

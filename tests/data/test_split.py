@@ -145,11 +145,11 @@ def test_deterministic_by_seed(fraud_df: pl.DataFrame, split: str) -> None:
         assert not np.array_equal(first[2], other[2])
 
 
-def test_labelled_examples_caps_train(fraud_df: pl.DataFrame) -> None:
+def test_labelled_examples_caps_every_labelled_row_a_candidate_uses(fraud_df: pl.DataFrame) -> None:
     spec = fraud_spec(split="stratified", constraints={"labelled_examples": 1_000})
     splits = make_splits(fraud_df, build_task(fraud_df, spec), spec)
-    assert len(splits.train) == 1_000
-    assert (len(splits.dev), len(splits.test)) == (600, 1_200)  # only train is capped
+    # train and dev (early stopping, tuning) share the cap in their 4200:600 proportion; test is not capped
+    assert (len(splits.train), len(splits.dev), len(splits.test)) == (875, 125, 1_200)
     assert abs(splits.train.y.mean() - fraud_df["is_fraud"].mean()) < 0.003  # stratified sample
     assert any("labelled_examples = 1,000" in n for n in splits.notes)
     assert_partition_disjoint = set(splits.train.extra["row_index"]) & set(splits.test.extra["row_index"])
