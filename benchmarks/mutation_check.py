@@ -177,10 +177,10 @@ MUTATIONS: list[Mutation] = [
         ("tests/audit/test_audit.py",),
         "unacknowledged blocking findings no longer stop the run",
     ),
-    # ---- the ADR store: harness/adr.py ---------------------------------------------------------------------
+    # ---- the ADR store: harness/adr/__init__.py ----------------------------------------------------------
     Mutation(
         "adr-half-written-kept",
-        "harness/adr.py",
+        "harness/adr/__init__.py",
         'path.unlink()  # ours: created above with mode "x"',
         'pass  # ours: created above with mode "x"',
         ("tests/test_adr.py",),
@@ -188,7 +188,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "adr-claim-kept",
-        "harness/adr.py",
+        "harness/adr/__init__.py",
         "                claim.unlink()",
         "                pass",
         ("tests/test_adr.py",),
@@ -196,7 +196,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "adr-number-reused",
-        "harness/adr.py",
+        "harness/adr/__init__.py",
         'if any(_ADR_FILE.match(p.name) for p in folder.glob(f"{number:04d}-*.md")):',
         "if False:",
         ("tests/test_adr.py",),

@@ -134,10 +134,12 @@ def host_warnings(measurements: Sequence[Measurement]) -> list[str]:
     hosts = [m.details.get("timed_on") for m in measurements if m.ok and m.details.get("timed_on")]
     if hosts:
         h = hosts[0]
-        if h.get("load_1min") is not None and h["load_1min"] >= h.get("cores", 1):
+        cores = h.get("cores", 1)
+        others = h.get("other_processes_cores")
+        if others is not None and others >= max(1.0, cores / 2):
             out.append(
-                f"the host was busy while latency was measured (1-minute load {h['load_1min']:g} on "
-                f"{h['cores']} cores); re-measure on a quiet machine before relying on the latency figures"
+                f"the host was busy while latency was measured (other processes used {others:g} of "
+                f"{cores} cores); re-measure on a quiet machine before relying on the latency figures"
             )
     for m in measurements:
         if (

@@ -7,7 +7,9 @@ the time budget is enforced through the candidate's training hooks. Progress lea
 
 from __future__ import annotations
 
+import functools
 import gc
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -274,6 +276,8 @@ def _fit_and_score(
     )
     candidate.hooks = hooks
     search_space = getattr(type(candidate), "search_space", None)
+    if search_space is not None and "task" in inspect.signature(search_space).parameters:
+        search_space = functools.partial(search_space, task=splits.train.task)  # a task-dependent space
     outcome = None
     t0 = time.perf_counter()
     try:

@@ -133,7 +133,7 @@ def test_every_candidate_appears_in_options_pros_cons_and_evidence_with_its_numb
         "183,412",
         "1.84",
         "4.22",
-        "0.00000061",
+        "6.1e-07",
         "recommended (#1)",
     ]
     assert rows["majority"][8] == "< 0.001" and rows["majority"][9] == "< 0.01"
@@ -196,8 +196,8 @@ def test_markdown_renders_tables_and_headings() -> None:
     text = _render()
     assert "$" not in text
     html = MarkdownIt("commonmark").enable("table").render(adr.split_front_matter(text)[1])
-    assert html.count("<table>") == 2  # audit + evidence
-    assert html.count("<tr>") == 1 + 2 + 1 + 6  # audit header+2, evidence header+6
+    assert html.count("<table>") == 3  # audit + latency + evidence
+    assert html.count("<tr>") == 1 + 2 + 1 + 5 + 1 + 6  # audit header+2, latency header+5, evidence header+6
     assert "<h1>Pick a model family for card-fraud scoring</h1>" in html
     assert '<code class="language-toml">' in html
 

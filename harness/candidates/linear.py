@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._tabular import TabularCandidate, pickled_size_bytes
-from harness.candidates.base import Predictions, Split
+from harness.candidates.base import Predictions, Split, Task
 from harness.types import Family, TaskKind
 
 
@@ -34,12 +34,11 @@ class LinearCandidate(TabularCandidate):
         self.max_iter = max_iter
 
     @staticmethod
-    def search_space(trial: Any) -> dict[str, Any]:
-        """The regularisation strength on a log scale (C for logistic, alpha for ridge; the other unused)."""
-        return {
-            "C": trial.suggest_float("C", 1e-4, 1e3, log=True),
-            "alpha": trial.suggest_float("alpha", 1e-3, 1e4, log=True),
-        }
+    def search_space(trial: Any, task: Task | None = None) -> dict[str, Any]:
+        """The regularisation strength on a log scale: C for logistic regression, alpha for ridge."""
+        if task is not None and not task.is_classification:
+            return {"alpha": trial.suggest_float("alpha", 1e-3, 1e4, log=True)}
+        return {"C": trial.suggest_float("C", 1e-4, 1e3, log=True)}
 
     def fit(self, train: Split, dev: Split) -> Self:
         import warnings

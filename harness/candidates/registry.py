@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class Entry:
     target: str  # "package.module:ClassName"
     family: Family
+    about: str | None = None  # what the candidate is, where its family's description would mislead
 
 
 _REGISTRY: dict[str, Entry] = {
@@ -36,9 +37,17 @@ _REGISTRY: dict[str, Entry] = {
     "tfidf-logreg": Entry("harness.candidates.text_lexical:TfidfLogReg", Family.BASELINE),
     "lightgbm-text": Entry("harness.candidates.text_gbt:LightGBMText", Family.GBT),
     "mlp-embeddings": Entry("harness.candidates.text_neural:EmbeddingMLP", Family.NEURAL),
-    "knn-faiss": Entry("harness.candidates.knn_retrieval:KnnRetrieval", Family.RAG),
+    "knn-faiss": Entry(
+        "harness.candidates.knn_retrieval:KnnRetrieval",
+        Family.RAG,
+        "k-nearest-neighbour retrieval: the labels of the most similar training texts (FAISS, embeddings)",
+    ),
     "finetune-minilm": Entry("harness.candidates.finetune_classifier:FineTunedClassifier", Family.FINETUNE),
-    "zero-shot-similarity": Entry("harness.candidates.zero_shot:ZeroShotSimilarity", Family.PROMPT),
+    "zero-shot-similarity": Entry(
+        "harness.candidates.zero_shot:ZeroShotSimilarity",
+        Family.PROMPT,
+        "zero-shot: similarity of the text's embedding to each label's name, no training on the labels",
+    ),
     # knowledge QA over a corpus
     "bm25": Entry("harness.candidates.bm25:BM25Candidate", Family.BASELINE),
     "rag-faiss": Entry("harness.candidates.rag:RAGCandidate", Family.RAG),
@@ -58,6 +67,12 @@ def available() -> list[str]:
 
 def family_of(name: str) -> Family:
     return _entry(name).family
+
+
+def about(name: str) -> str | None:
+    """A candidate's own description, when its family's would mislead (None: unknown name or none set)."""
+    entry = _REGISTRY.get(name)
+    return entry.about if entry else None
 
 
 def candidate_class(name: str) -> type[BaseCandidate]:

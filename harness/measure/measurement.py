@@ -177,13 +177,14 @@ def time_candidates(
     if not fitted:
         return
     report(0.0, f"timing {len(fitted)} candidate(s) in interleaved rounds")
+    watch = _OtherLoad()
     latencies = time_interleaved(
         {name: c.predict for name, (c, _m) in fitted.items()},
         test.X,
         n_calls=n_latency_calls,
         max_seconds=latency_max_s,
     )
-    host = host_conditions()
+    host = {**host_conditions(), "other_processes_cores": watch.cores_used()}
     for i, (name, (candidate, m)) in enumerate(fitted.items()):
         report(0.6 + 0.4 * i / len(fitted), f"batch throughput: {name}")
         rows_per_s = float(m.details.get("quality_rows_per_s") or 1e9)
@@ -198,6 +199,37 @@ def time_candidates(
         m.cost_usd_per_1k = cost_usd_per_1k(throughput, spec.constraints.hardware_usd_per_hour)
         m.details["timed_on"] = host
     report(1.0, "timed")
+
+
+class _OtherLoad:
+    """CPU used by *other* processes while latency was timed, in cores: the load that could distort it.
+    (The load average would count this run's own training of the last minute.)"""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self._t0 = time.perf_counter()
+        self._total0 = self._busy()
+        self._own0 = self._own()
+
+    @staticmethod
+    def _busy() -> float:
+        import psutil
+
+        t = psutil.cpu_times()
+        return float(
+            t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+        )
+
+    def _own(self) -> float:
+        t = self._proc.cpu_times()
+        return float(t.user + t.system + t.children_user + t.children_system)
+
+    def cores_used(self) -> float:
+        wall = max(time.perf_counter() - self._t0, 1e-9)
+        others = (self._busy() - self._total0) - (self._own() - self._own0)
+        return round(max(others, 0.0) / wall, 2)
 
 
 def host_conditions() -> dict[str, Any]:

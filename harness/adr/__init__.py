@@ -48,6 +48,7 @@ _NO_DECOMPOSITION = str.maketrans(
 
 FAMILY_WORDS: dict[Family, str] = {
     Family.BASELINE: "baseline: a simple reference model that every other option must beat",
+    Family.LINEAR: "linear model: logistic or ridge regression on standardised and one-hot features",
     Family.GBT: "gradient-boosted decision trees",
     Family.NEURAL: "neural network trained on this data",
     Family.RAG: "retrieval-augmented generation: search a knowledge base, then answer",
@@ -56,6 +57,7 @@ FAMILY_WORDS: dict[Family, str] = {
 }
 FAMILY_SHORT: dict[Family, str] = {
     Family.BASELINE: "baseline",
+    Family.LINEAR: "linear",
     Family.GBT: "gradient-boosted trees",
     Family.NEURAL: "neural net",
     Family.RAG: "RAG",
@@ -110,11 +112,28 @@ def fmt_sig(value: float | None, digits: int = 3) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def fmt_usd(value: float | None) -> str:
+    """A price for prose: 0.012, 0.00034; below a millionth of a dollar, "< 0.000001" — more digits than
+    that are noise on a bill (the exact figure stays in the record and the evidence table)."""
+    if _missing(value):
+        return _DASH
+    if 0 < value < 1e-6:
+        return "< 0.000001"
+    return fmt_sig(value, 2)
+
+
 def fmt_budget(value: float | None) -> str:
     """A limit the team typed (20 ms, 0.01 USD): as short as it was written."""
     if _missing(value):
         return _DASH
     return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def _cost_cell(value: float | None) -> str:
+    """Cost in a table cell: scientific notation below a millionth (3.4e-08), else significant digits."""
+    if _missing(value):
+        return _DASH
+    return f"{value:.2g}" if 0 < value < 1e-6 else fmt_sig(value, 2)
 
 
 def fmt_mb(size_bytes: int | None) -> str:
@@ -290,7 +309,7 @@ def _constraint_bullets(m: Measurement, c: Constraints, *, has_violations: bool)
         else:
             out.append(("Neutral", f"it serializes to {size} MB"))
     if m.cost_usd_per_1k is not None:
-        cost = fmt_sig(m.cost_usd_per_1k)
+        cost = fmt_usd(m.cost_usd_per_1k)
         if c.budget_usd_per_1k_predictions is not None:
             budget_text = fmt_budget(c.budget_usd_per_1k_predictions)
             if m.cost_usd_per_1k <= c.budget_usd_per_1k_predictions:
@@ -483,7 +502,13 @@ def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
 
 
 def _considered(options: list[_Option]) -> list[str]:
-    return [f"* {o.name} — {FAMILY_WORDS.get(o.family, str(o.family))}" for o in options]
+    return [f"* {o.name} — {_describe(o)}" for o in options]
+
+
+def _describe(o: _Option) -> str:
+    from harness.candidates.registry import about
+
+    return about(o.name) or FAMILY_WORDS.get(o.family, str(o.family))
 
 
 def _because(decision: Decision) -> str:
@@ -609,7 +634,7 @@ def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option
         m, v = o.measurement, o.verdict
         verdict = VERDICT_WORDS.get(o.verdict_key, o.verdict_key)
         rank = f" (rank {v.rank} of {n_ranked} that passed the gates)" if v and v.rank is not None else ""
-        family = FAMILY_WORDS.get(o.family, str(o.family))
+        family = _describe(o)
         reasons = [r for r in (v.reasons if v else []) if m is None or m.ok or r != m.reason]
         why = f" {_capitalized(_sentence('; '.join(reasons)))}" if reasons else ""
         lines += ["", f"### {o.name}", "", f"{family[0].upper()}{family[1:]} — **{verdict}**{rank}.{why}", ""]
@@ -692,7 +717,7 @@ def _evidence(record: RunRecord, decision: Decision, options: list[_Option]) -> 
                 fmt_int(m.throughput_rows_per_s),
                 fmt_mb(m.size_bytes),
                 fmt_seconds(m.train_time_s),
-                fmt_sig(m.cost_usd_per_1k),
+                _cost_cell(m.cost_usd_per_1k),
                 verdict,
             ]
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
@@ -764,6 +789,18 @@ def _more_information(
     lines: list[str] = []
     if supersedes:
         lines += [f"This record supersedes {_adr_link(supersedes)}.", ""]
+    from harness.adr import rigor
+
+    sections = [
+        ("Evaluation protocol", rigor.protocol_lines(record)),
+        ("Paired comparisons", rigor.comparison_lines(record, decision)),
+        ("Tuning", rigor.tuning_lines(record, decision)),
+        ("Latency", rigor.latency_lines(record, decision)),
+        ("Seeds", rigor.seed_lines(record, decision)),
+    ]
+    for title, body in sections:
+        if body:
+            lines += [f"### {title}", "", *body, ""]
     lines += ["### Evidence", ""]
     lines += _evidence(record, decision, options)
     p = record.provenance

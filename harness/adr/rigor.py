@@ -1,0 +1,232 @@
+"""ADR sections that show how the decision was tested: the protocol, paired comparisons, tuning, latency.
+
+Each function takes the run record (and its decision) and returns Markdown lines; nothing here decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.measure.catalog import METRICS
+from harness.record import RunRecord
+from harness.results import Decision, Measurement
+
+_DASH = "—"
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return _DASH
+    return f"{x:.{digits}f}" if abs(x) < 10 else f"{x:,.2f}"
+
+
+def _signed(x: float | None) -> str:
+    if x is None:
+        return _DASH
+    return f"{x:+.3f}" if abs(x) < 10 else f"{x:+,.2f}"
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return _DASH
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _ms(x: float | None) -> str:
+    if x is None:
+        return _DASH
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 100 else f"{x:,.0f}"
+
+
+def protocol_lines(record: RunRecord) -> list[str]:
+    """The evaluation protocol as fixed before training."""
+    protocol = record.protocol or {}
+    lines = [f"* {line[0].upper()}{line[1:]}" for line in protocol.get("lines", [])]
+    if not protocol.get("folds_used", True):
+        lines.append("* Text and QA families were fitted once on train (early stopping on dev), not tuned")
+    return lines or ["* Not recorded (a run from before archbench fixed its protocol)"]
+
+
+def comparison_lines(record: RunRecord, decision: Decision) -> list[str]:
+    """Each survivor against the leader and against the best baseline: the paired difference with its CI, the
+    Holm-adjusted p-value, the cross-validation test, and the probability of being best."""
+    if not decision.comparisons:
+        if decision.method == "CI overlap":
+            return [
+                "Candidates were compared by whether their 95% CIs overlap (no bootstrap resamples were "
+                "recorded for a paired comparison)."
+            ]
+        return []
+    info = METRICS[decision.metric]
+    label = info.label.split(" (")[0]
+    direction = "higher" if info.greater_is_better else "lower"
+    p_best = {v.candidate: v.probability_best for v in decision.verdicts if v.probability_best is not None}
+    lines = [
+        f"Differences are candidate − reference in {label} ({direction} is better) on the same "
+        f"{_n_resamples(record, decision)} bootstrap resamples of the test rows; p-values are one-sided "
+        f"(against the baseline: H0 the model is not better; against the leader: H0 the candidate is not "
+        f"worse) and Holm-corrected within each column of comparisons, at α = {decision.alpha:g}. "
+        '"CV" is the mean difference over the tuning folds with the corrected resampled t-test '
+        "(Nadeau & Bengio 2003, two-sided).",
+        "",
+        "| Candidate | Against | Difference (95% CI) | Holm p | Significant | CV difference, p | P(best) |",
+        "|---|---|---:|---:|---|---:|---:|",
+    ]
+    for c in sorted(decision.comparisons, key=lambda c: (c.role != "baseline", c.candidate)):
+        low = c.better_low if info.greater_is_better else (None if c.better_high is None else -c.better_high)
+        high = c.better_high if info.greater_is_better else (None if c.better_low is None else -c.better_low)
+        ci = f"{_signed(c.diff)} [{_signed(low)}, {_signed(high)}]"
+        cv = _DASH
+        if c.fold_better is not None:
+            diff = c.fold_better if info.greater_is_better else -c.fold_better
+            cv = f"{_signed(diff)}, p = {_p(c.fold_p)}"
+        role = "best baseline" if c.role == "baseline" else "leader"
+        best = p_best.get(c.candidate)
+        lines.append(
+            f"| {c.candidate} | {c.against} ({role}) | {ci} | {_p(c.p_holm)} | "
+            f"{'yes' if c.significant else 'no'} | {cv} | {_DASH if best is None else f'{best:.0%}'} |"
+        )
+    leader = decision.leader
+    if leader and leader in p_best:
+        lines += ["", f"The leader, {leader}, scored best on {p_best[leader]:.0%} of the resamples."]
+    return lines
+
+
+def _n_resamples(record: RunRecord, decision: Decision) -> str:
+    for m in record.measurements:
+        v = m.metrics.get(decision.metric)
+        if v is not None and v.resamples:
+            return f"{len(v.resamples):,}"
+    return "shared"
+
+
+def tuning_lines(record: RunRecord, decision: Decision) -> list[str]:
+    """Default vs tuned per family on the CV folds, the budget each got, and training caps that were hit."""
+    info = METRICS[decision.metric]
+    label = info.label.split(" (")[0]
+    rows: list[str] = []
+    notes: list[str] = []
+    for m in record.measurements:
+        tuning: dict[str, Any] | None = m.details.get("tuning") if m.ok else None
+        if tuning:
+            default = _mean(tuning["default_cv"])
+            best = _mean(tuning["best_cv"])
+            changed = {k: v for k, v in tuning["params"].items() if tuning["default_params"].get(k) != v}
+            params = ", ".join(f"{k} = {_param(v)}" for k, v in changed.items()) or "the defaults"
+            trials = f"{tuning['n_trials']}"
+            if tuning.get("n_pruned"):
+                trials += f" ({tuning['n_pruned']} pruned)"
+            stop = {"trials": "trial limit", "time": "time limit", "not tuned": "no search space"}.get(
+                tuning.get("stopped_by", ""), tuning.get("stopped_by", "")
+            )
+            rows.append(
+                f"| {m.candidate} | {_num(default)} | {_num(best)} | {trials} | "
+                f"{tuning.get('seconds', 0):.1f} s, {stop} | {params} |"
+            )
+            for edge in tuning.get("at_edge", []):
+                notes.append(f"{m.candidate}: {edge}; a wider range might do better")
+        notes += _cap_notes(m)
+    if not rows:
+        return notes and [f"* {n}" for n in notes]
+    lines = [
+        f"Mean {label} over the tuning folds (never the test split): trial 0 is each family's defaults, so "
+        "the tuned configuration is never worse than the defaults there.",
+        "",
+        f"| Candidate | Defaults ({label}) | Tuned ({label}) | Trials | Budget used | Chosen configuration |",
+        "|---|---:|---:|---:|---|---|",
+        *rows,
+    ]
+    if notes:
+        lines += ["", *[f"* {n}" for n in notes]]
+    return lines
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _param(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def _cap_notes(m: Measurement) -> list[str]:
+    d = m.details
+    out: list[str] = []
+    if d.get("hit_round_cap"):
+        out.append(f"{m.candidate} stopped at its {d.get('round_cap')}-round cap, not by early stopping")
+    elif "rounds_trained" in d and "round_cap" in d:
+        out.append(
+            f"{m.candidate}: early stopping chose {d.get('best_iteration', 0) + 1} rounds "
+            f"(cap {d['round_cap']:,}, not reached)"
+        )
+    if d.get("hit_epoch_cap"):
+        out.append(f"{m.candidate} stopped at its {d.get('epoch_cap')}-epoch cap, not by early stopping")
+    elif "epochs_trained" in d and "epoch_cap" in d:
+        out.append(
+            f"{m.candidate}: early stopping kept epoch {d.get('best_epoch')} of {d['epochs_trained']} "
+            f"(cap {d['epoch_cap']}, not reached)"
+        )
+    if d.get("stopped_by_budget"):
+        out.append(f"{m.candidate}: {d['stopped_by_budget']}")
+    return out
+
+
+def latency_lines(record: RunRecord, decision: Decision) -> list[str]:
+    """How latency was measured, each candidate's p99 with its CI, and anything that weakens the figures."""
+    from harness.decide import host_warnings
+
+    timed = [m for m in record.measurements if m.ok and m.latency is not None]
+    if not timed:
+        return []
+    host = next((m.details.get("timed_on") for m in timed if m.details.get("timed_on")), None)
+    rounds = timed[0].latency.rounds if timed[0].latency else 1
+    where = ""
+    if host:
+        others = host.get("other_processes_cores")
+        busy = f", other processes using {others:g} cores meanwhile" if others is not None else ""
+        where = (
+            f" on {host.get('cores', '?')} cores{busy}, after every candidate had finished training "
+            "(no training in this run overlapped it)"
+        )
+    how = (
+        f"in {rounds} interleaved rounds (each round times every candidate in turn)"
+        if rounds > 1
+        else "in one pass per candidate (a record from before interleaved rounds: no CI)"
+    )
+    lines = [
+        f"Single-row latency was timed {how}{where}. The p99 CI is the spread of the per-round p99s (order statistics, ≥ 95%); a latency "
+        "gate rejects only when the whole CI exceeds the budget, and latency breaks a tie only when the "
+        "difference is at least 25% and the CIs do not overlap.",
+        "",
+        "| Candidate | p50 ms | p99 ms (95% CI) | calls |",
+        "|---|---:|---:|---:|",
+    ]
+    for m in timed:
+        lat = m.latency
+        assert lat is not None
+        ci = f" [{_ms(lat.p99_ci_ms[0])}, {_ms(lat.p99_ci_ms[1])}]" if lat.p99_ci_ms else ""
+        lines.append(f"| {m.candidate} | {_ms(lat.p50_ms)} | {_ms(lat.p99_ms)}{ci} | {lat.n_calls:,} |")
+    risks = [r for v in decision.verdicts for r in (f"{v.candidate}: {x}" for x in v.risks)]
+    warnings = host_warnings(record.measurements)
+    if risks or warnings:
+        lines += ["", *[f"* {x}" for x in [*risks, *warnings]]]
+    return lines
+
+
+def seed_lines(record: RunRecord, decision: Decision) -> list[str]:
+    """Selection repeated with other seeds: how often the recommendation was chosen."""
+    runs = record.seed_runs
+    if not runs:
+        return []
+    chosen = [r.get("recommended") for r in runs]
+    k = sum(1 for c in chosen if c == decision.recommended)
+    n = len(runs)
+    others = sorted({c for c in chosen if c != decision.recommended and c})
+    text = (
+        f"{decision.recommended} was chosen in {k} of {n} seeds ({', '.join(str(r['seed']) for r in runs)})"
+    )
+    if others:
+        text += "; the others chose " + ", ".join(f"{o} ({sum(1 for c in chosen if c == o)})" for o in others)
+    return [f"* {text}"]
