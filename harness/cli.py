@@ -50,6 +50,9 @@ def run(
     adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder."),
     no_adr: bool = typer.Option(False, "--no-adr", help="Measure and decide, but write no ADR."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    seeds: Optional[int] = typer.Option(
+        None, "--seeds", min=1, max=50, help="Repeat selection with N seeds; overrides `seeds` in the spec."
+    ),
 ) -> None:
     """Audit the data, train and measure every applicable candidate, decide, and write the ADR."""
     from harness.console import ProgressRenderer, leaderboard, summary
@@ -60,6 +63,8 @@ def run(
 
     try:
         spec = load_spec(spec_path)
+        if seeds is not None:
+            spec.seeds = seeds
         if data is not None and not data.exists():
             raise InputError("data file not found", where=str(data), fix="pass an existing file to --data")
         options = RunOptions(

@@ -180,8 +180,23 @@ def run(
 
     with steps.step("decide"):
         decision = decide(measurements, spec, metric=metric) if measurements else None
-        if decision is not None:
-            emit(ev.DecisionMade(decision))
+    seed_runs: list[dict[str, Any]] = []
+    if decision is not None and len(protocol.seeds) > 1 and not cancelled:
+        with steps.step("seeds", f"selection repeated with {len(protocol.seeds) - 1} more seed(s)"):
+            seed_runs = _other_seeds(
+                decision,
+                measurements,
+                [c.name for c in candidates],
+                splits,
+                spec,
+                metric,
+                protocol,
+                full_protocol,
+                cancel,
+                emit,
+            )
+    if decision is not None:
+        emit(ev.DecisionMade(decision))
 
     record = rec.build_record(
         run_id=run_id,
@@ -196,6 +211,7 @@ def run(
         cancelled=cancelled,
     )
     record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
+    record.seed_runs = seed_runs
     adr_path: Path | None = None
     if options.write_adr and decision is not None and not cancelled:
         with steps.step("adr", "write the decision record"):
@@ -257,6 +273,8 @@ def _fit_and_score(
     folds: list[Any] | None,
     cancel: threading.Event,
     emit: Callable[[ev.Event], None],
+    *,
+    seed: int | None = None,
 ) -> tuple[Measurement, Any]:
     """Tune (on the CV folds; `folds` None = fit once), fit the chosen configuration on train, score it on
     test. Returns the measurement and the fitted model (None when it failed)."""
@@ -267,6 +285,7 @@ def _fit_and_score(
     from harness.tuning import tune
 
     name = candidate.name
+    seed = spec.seed if seed is None else seed
 
     def progress(phase: str) -> Callable[[float, str], None]:
         return lambda fraction, message="": emit(ev.CandidateProgress(name, phase, fraction, message))
@@ -288,7 +307,7 @@ def _fit_and_score(
                 return score(rows.task, rows.y, preds, [], seed=0, n_boot=0, optimizing=metric)[metric].value
 
             def factory(params: dict[str, Any]) -> Any:
-                return registry.create(name, seed=spec.seed, spec=spec, params=params)
+                return registry.create(name, seed=seed, spec=spec, params=params)
 
             tuning_hooks = TrainingHooks(deadline=hooks.deadline, cancel=cancel, on_progress=None)
             outcome = tune(
@@ -301,13 +320,13 @@ def _fit_and_score(
                 metric=metric,
                 score=fold_score,
                 protocol=protocol,
-                seed=spec.seed,
+                seed=seed,
                 hooks=tuning_hooks,
                 on_trial=lambda i, message: progress("fit")(
                     min(0.9, i / max(protocol.tuning_trials, 1)), message
                 ),
             )
-            candidate = registry.create(name, seed=spec.seed, spec=spec, params=outcome.params)
+            candidate = registry.create(name, seed=seed, spec=spec, params=outcome.params)
             candidate.hooks = hooks
         candidate.fit(splits.train, splits.dev)
     except RunCancelled:
@@ -323,7 +342,7 @@ def _fit_and_score(
         raise RunCancelled(f"{name}: cancelled")
     try:
         m = score_candidate(
-            candidate, splits.test, metric=metric, spec=spec, seed=spec.seed, on_progress=progress("measure")
+            candidate, splits.test, metric=metric, spec=spec, seed=seed, on_progress=progress("measure")
         )
     except RunCancelled:
         raise
@@ -334,6 +353,62 @@ def _fit_and_score(
     if outcome is not None:
         m.details["tuning"] = outcome.as_dict()
     return m, candidate
+
+
+def _other_seeds(
+    decision: Decision,
+    measurements: list[Measurement],
+    names: list[str],
+    splits: Any,
+    spec: DecisionSpec,
+    metric: str,
+    protocol: Any,
+    full_protocol: bool,
+    cancel: threading.Event,
+    emit: Callable[[ev.Event], None],
+) -> list[dict[str, Any]]:
+    """Repeat tuning, fitting, scoring and the decision with each further seed (model seeds, CV folds and the
+    test resamples change; the split and the test rows do not). Serving figures (latency, throughput, cost,
+    size) are the first seed's: a seed does not change how fast a model family serves. Returns one summary
+    per seed, the first included."""
+    from harness.candidates import registry
+    from harness.decide import decide
+    from harness.protocol import cv_folds
+
+    by_name = {m.candidate: m for m in measurements}
+    runs = [_seed_summary(protocol.seeds[0], decision, measurements, metric)]
+    for seed in protocol.seeds[1:]:
+        folds = cv_folds(splits.train, protocol, seed=seed) if full_protocol else None
+        again: list[Measurement] = []
+        for name in names:
+            first = by_name.get(name)
+            if first is None or not first.ok or cancel.is_set():
+                continue
+            emit(ev.Log(f"seed {seed}: {name}"))
+            candidate = registry.create(name, seed=seed, spec=spec)
+            m, _model = _fit_and_score(
+                candidate, splits, spec, metric, protocol, folds, cancel, lambda _e: None, seed=seed
+            )
+            if m.ok:
+                m.latency, m.throughput_rows_per_s = first.latency, first.throughput_rows_per_s
+                m.cost_usd_per_1k, m.batch_size = first.cost_usd_per_1k, first.batch_size
+            again.append(m)
+            gc.collect()
+        if cancel.is_set():
+            break
+        runs.append(_seed_summary(seed, decide(again, spec, metric=metric), again, metric))
+    return runs
+
+
+def _seed_summary(seed: int, decision: Decision, ms: list[Measurement], metric: str) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "recommended": decision.recommended,
+        "justified": decision.justified,
+        "scores": {
+            m.candidate: round(m.metrics[metric].value, 6) for m in ms if m.ok and metric in m.metrics
+        },
+    }
 
 
 def _failed(candidate: Any, status: str, reason: str) -> Measurement:
