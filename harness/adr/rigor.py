@@ -197,8 +197,8 @@ def latency_lines(record: RunRecord, decision: Decision) -> list[str]:
     )
     lines = [
         f"Single-row latency was timed {how}{where}. The p99 CI is the spread of the per-round p99s "
-        "(order statistics, ≥ 95%); a latency gate rejects only when the whole CI exceeds the budget, and latency breaks a tie only when the "
-        "difference is at least 25% and the CIs do not overlap.",
+        "(order statistics, ≥ 95%); a latency gate rejects only when the whole CI exceeds the budget, "
+        "and latency breaks a tie only when the difference is at least 25% and the CIs do not overlap.",
         "",
         "| Candidate | p50 ms | p99 ms (95% CI) | calls |",
         "|---|---:|---:|---:|",
