@@ -330,21 +330,40 @@ class _Comparer:
             )
             for m in others
         }
-        # baseline role: H0 "the model is not better than the baseline"; leader role: H0 "not worse than it"
-        raw = {}
+        # baseline role: H0 "the model is not better than the baseline"; leader role: H0 "not worse than it".
+        # Two lines of evidence per pair — the paired bootstrap on the test rows and the corrected resampled
+        # t-test across the CV folds (when both were tuned on the same folds) — in one Holm family, so that
+        # looking at both never inflates the error rate.
+        raw: dict[tuple[str, str], float] = {}
+        folds = {m.candidate: _fold_test(m, ref, self.gib) for m in others}
         for name, d in diffs.items():
-            if d is None:
-                continue
-            raw[name] = d.p_not_better if role == "baseline" else d.p_not_worse
+            if d is not None:
+                raw[(name, "test")] = d.p_not_better if role == "baseline" else d.p_not_worse
+            fold = folds[name]
+            if fold is not None:
+                raw[(name, "cv")] = _one_sided(fold, better=role == "baseline")
         adjusted = holm(raw)
         for m in others:
             d = diffs[m.candidate]
             if d is None:
                 continue
-            p_adj = adjusted[m.candidate]
-            sig = p_adj < self.alpha and (d.better > 0 if role == "baseline" else d.better < 0)
+            fold = folds[m.candidate]
+            p_test = adjusted[(m.candidate, "test")]
+            p_cv = adjusted.get((m.candidate, "cv"))
+            want_better = role == "baseline"
+            test_sig = p_test < self.alpha and (d.better > 0 if want_better else d.better < 0)
+            cv_sig = (
+                p_cv is not None
+                and fold is not None
+                and p_cv < self.alpha
+                and (fold.mean_better > 0 if want_better else fold.mean_better < 0)
+            )
+            # a claim of "better" needs no contrary evidence: the other line must not point the other way
+            contrary = (
+                fold is not None and (fold.mean_better < 0 if want_better else fold.mean_better > 0)
+            ) or (d.better < 0 if want_better else d.better > 0)
+            sig = test_sig or (cv_sig and not contrary)
             self._significant[(m.candidate, ref.candidate)] = sig
-            fold = _fold_test(m, ref, self.gib)
             self.comparisons.append(
                 Comparison(
                     candidate=m.candidate,
@@ -353,11 +372,12 @@ class _Comparer:
                     diff=d.diff,
                     better_low=d.better_low,
                     better_high=d.better_high,
-                    p_value=raw[m.candidate],
-                    p_holm=p_adj,
+                    p_value=raw[(m.candidate, "test")],
+                    p_holm=p_test,
                     significant=sig,
                     fold_better=None if fold is None else fold.mean_better,
                     fold_p=None if fold is None else fold.p_two_sided,
+                    fold_p_holm=p_cv,
                 )
             )
 
@@ -368,6 +388,13 @@ class _Comparer:
         return next(
             (c for c in self.comparisons if c.candidate == m.candidate and c.against == ref.candidate), None
         )
+
+
+def _one_sided(fold: Any, *, better: bool) -> float:
+    """The two-sided corrected t-test as a one-sided p-value: H0 "not better" (better=True) or "not worse"."""
+    half = fold.p_two_sided / 2
+    toward = fold.mean_better > 0 if better else fold.mean_better < 0
+    return half if toward else 1 - half
 
 
 def _fold_test(m: Measurement, ref: Measurement, gib: bool) -> Any:

@@ -111,6 +111,7 @@ class Comparison(BaseModel):
     significant: bool = False
     fold_better: float | None = None  # mean advantage over CV folds
     fold_p: float | None = None  # corrected resampled t-test, two-sided
+    fold_p_holm: float | None = None  # its one-sided p-value, Holm-adjusted with the test-row comparisons
 
 
 class Decision(BaseModel):

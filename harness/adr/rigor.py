@@ -65,9 +65,10 @@ def comparison_lines(record: RunRecord, decision: Decision) -> list[str]:
         f"Differences are candidate − reference in {label} ({direction} is better) on the same "
         f"{_n_resamples(record, decision)} bootstrap resamples of the test rows; p-values are one-sided "
         f"(against the baseline: H0 the model is not better; against the leader: H0 the candidate is not "
-        f"worse) and Holm-corrected within each column of comparisons, at α = {decision.alpha:g}. "
-        '"CV" is the mean difference over the tuning folds with the corrected resampled t-test '
-        "(Nadeau & Bengio 2003, two-sided).",
+        'worse). "CV" is the mean difference over the tuning folds with the corrected resampled t-test '
+        "(Nadeau & Bengio 2003), one-sided likewise. Both lines of evidence against one reference are "
+        f"Holm-corrected together, at α = {decision.alpha:g}; a difference is significant when either test "
+        "says so and the other does not point the other way.",
         "",
         "| Candidate | Against | Difference (95% CI) | Holm p | Significant | CV difference, p | P(best) |",
         "|---|---|---:|---:|---|---:|---:|",
@@ -79,7 +80,7 @@ def comparison_lines(record: RunRecord, decision: Decision) -> list[str]:
         cv = _DASH
         if c.fold_better is not None:
             diff = c.fold_better if info.greater_is_better else -c.fold_better
-            cv = f"{_signed(diff)}, p = {_p(c.fold_p)}"
+            cv = f"{_signed(diff)}, p = {_p(c.fold_p_holm if c.fold_p_holm is not None else c.fold_p)}"
         role = "best baseline" if c.role == "baseline" else "leader"
         best = p_best.get(c.candidate)
         lines.append(
