@@ -10,6 +10,7 @@ at most `max_int8_dev_drop` dev accuracy (else fp32 ONNX), and the choice is rec
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -21,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from harness.candidates.base import Predictions, Split
-from harness.errors import InputError
+from harness.errors import CandidateTimeout, InputError
 from harness.text.base import TextClassifier, softmax
 from harness.types import Family
 
@@ -134,35 +135,61 @@ class FineTunedClassifier(TextClassifier):
         best_acc, best_state, stale, step = -1.0, None, 0, 0
         self.history_: list[dict[str, float]] = []
         started = time.perf_counter()
-        for epoch in range(self.epochs):
-            model.train()
-            batches = _length_bucketed_batches(lengths, self.batch_size, rng)
-            running = 0.0
-            for b, idx in enumerate(batches):
-                inputs = self._tensors([texts[i] for i in idx])
-                loss = torch.nn.functional.cross_entropy(model(*inputs), labels[idx].to(self.device_))
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                step += 1
-                running += loss.item()
-                if step % 10 == 0 or step == total_steps:
-                    self._tick(0.9 * step / total_steps, f"epoch {epoch + 1} step {b + 1}/{steps_per_epoch}")
-            record = {"epoch": epoch + 1, "train_loss": running / steps_per_epoch}
-            if dev_texts:
-                acc = float(np.mean(self._torch_logits(model, dev_texts).argmax(1) == dev_y))
-                record["dev_accuracy"] = acc
-                self._tick(0.9 * step / total_steps, f"epoch {epoch + 1} done: dev accuracy {acc:.4f}")
-                if acc > best_acc:
-                    best_acc, stale = acc, 0
-                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-                else:
-                    stale += 1
-            self.history_.append(record)
-            if dev_texts and stale > self.patience - 1 and epoch + 1 < self.epochs:
-                break
+        self.stopped_by_budget_: str | None = None
+        self.estimated_train_s_: float | None = None
+        try:
+            for epoch in range(self.epochs):
+                model.train()
+                batches = _length_bucketed_batches(lengths, self.batch_size, rng)
+                running = 0.0
+                for b, idx in enumerate(batches):
+                    inputs = self._tensors([texts[i] for i in idx])
+                    loss = torch.nn.functional.cross_entropy(model(*inputs), labels[idx].to(self.device_))
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    optimizer.step()
+                    scheduler.step()
+                    step += 1
+                    running += loss.item()
+                    if step == 10:
+                        rate = step * self.batch_size / max(time.perf_counter() - started, 1e-9)
+                        self.estimated_train_s_ = len(texts) * self.epochs / rate
+                        self._tick(
+                            0.9 * step / total_steps,
+                            f"≈ {self.estimated_train_s_:.0f} s for {self.epochs} epoch(s) "
+                            f"at {rate:.0f} samples/s",
+                        )
+                    if step % 10 == 0 or step == total_steps:
+                        self._tick(
+                            0.9 * step / total_steps, f"epoch {epoch + 1} step {b + 1}/{steps_per_epoch}"
+                        )
+                record = {"epoch": epoch + 1, "train_loss": running / steps_per_epoch}
+                if dev_texts:
+                    acc = float(np.mean(self._torch_logits(model, dev_texts).argmax(1) == dev_y))
+                    record["dev_accuracy"] = acc
+                    self._tick(0.9 * step / total_steps, f"epoch {epoch + 1} done: dev accuracy {acc:.4f}")
+                    if acc > best_acc:
+                        best_acc, stale = acc, 0
+                        best_state = {
+                            k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
+                        }
+                    else:
+                        stale += 1
+                self.history_.append(record)
+                if dev_texts and stale > self.patience - 1 and epoch + 1 < self.epochs:
+                    break
+        except CandidateTimeout:
+            # The budget ran out mid-training: keep the best epoch so far rather than discard a usable model.
+            if best_state is None:
+                raise
+            self.stopped_by_budget_ = (
+                f"stopped by the time budget after {len(self.history_)} of {self.epochs} epoch(s); "
+                "the best dev epoch was kept"
+            )
+        # Training is over: export and quantisation must not be cut short by the budget, or a model that
+        # finished training would be thrown away for serving preparation.
+        self.hooks = dataclasses.replace(self.hooks, deadline=None)
         self.train_seconds_ = time.perf_counter() - started
         self.samples_per_s_ = step * self.batch_size / max(self.train_seconds_, 1e-9)
         if best_state is not None:
@@ -271,6 +298,10 @@ class FineTunedClassifier(TextClassifier):
             "warmup_steps": self.warmup_steps_,
             "train_samples_per_s": round(self.samples_per_s_, 2),
             "history": self.history_,
+            "estimated_train_s": None
+            if self.estimated_train_s_ is None
+            else round(self.estimated_train_s_, 1),
+            "stopped_by_budget": self.stopped_by_budget_,
             "dev_accuracy": None if self.dev_accuracy_ is None else round(self.dev_accuracy_, 4),
             "serving_backend": self.serving_backend_,
         }

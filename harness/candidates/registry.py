@@ -127,6 +127,11 @@ def select_with_skipped(
     (`skip_reason`, e.g. "needs a local generator model") so the ADR shows those families were considered."""
     include = resolve_names(spec.candidates.include, where="candidates.include") or available()
     exclude = set(resolve_names(spec.candidates.exclude, where="candidates.exclude"))
+    # baselines are the reference every claim is measured against: always run unless explicitly excluded
+    include = [
+        *include,
+        *(n for n, e in _REGISTRY.items() if e.family is Family.BASELINE and n not in include),
+    ]
     names = [n for n in available() if n in include and n not in exclude]
     candidates = [create(n, seed=spec.seed, spec=spec) for n in names]
     runnable = [c for c in candidates if c.applicable(task)]

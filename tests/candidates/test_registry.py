@@ -67,7 +67,10 @@ def test_unknown_names_are_input_errors_listing_what_exists() -> None:
 
 def test_select_by_candidate_and_family_names() -> None:
     chosen = registry.select(_spec(include=["gbt", "zero-rule"]), TABULAR_TASK)
-    assert [c.name for c in chosen] == ["zero-rule", "xgboost", "lightgbm"]  # registry order
+    # registry order; every applicable baseline comes along (the reference), unless excluded
+    assert [c.name for c in chosen] == ["zero-rule", "single-feature-rule", "xgboost", "lightgbm"]
+    only = registry.select(_spec(include=["xgboost"], exclude=["single-feature-rule"]), TABULAR_TASK)
+    assert [c.name for c in only] == ["zero-rule", "xgboost"]
     assert all(c.seed == 5 for c in chosen)
     chosen = registry.select(
         _spec(include=["baseline", "gbt", "neural"], exclude=["lightgbm", "baseline"]), TABULAR_TASK
@@ -80,6 +83,6 @@ def test_select_keeps_only_applicable_candidates() -> None:
     assert tabular == list(TABULAR)
     # Text-only data: no tabular learner applies; the zero rule (no features at all) still does.
     text_only = [c.name for c in registry.select(_spec(include=list(TABULAR)), TEXT_ONLY_TASK)]
-    assert text_only == ["zero-rule"]
+    assert text_only == ["zero-rule", "tfidf-logreg"]  # the text baseline is always measured
     qa = Task(TaskKind.QA, "", ("question",), text_columns=("question",))
-    assert registry.select(_spec(include=list(TABULAR)), qa) == []
+    assert [c.name for c in registry.select(_spec(include=list(TABULAR)), qa)] == ["bm25"]
