@@ -132,9 +132,9 @@ class RunRecord(_Model):
     timings: dict[str, float] = Field(default_factory=dict)  # step → seconds
     cancelled: bool = False
     adr_path: str | None = None
-    protocol: dict[str, Any] | None = (
-        None  # the evaluation protocol (harness.protocol), fixed before training
-    )
+    record_file: str | None = None  # where run.json is written (runs_dir/run_id/run.json)
+    # the evaluation protocol (harness.protocol), fixed before training
+    protocol: dict[str, Any] | None = None
     seed_runs: list[dict[str, Any]] = Field(default_factory=list)  # selection repeated with other seeds
 
     @field_validator("findings", mode="before")

@@ -212,6 +212,7 @@ def run(
     )
     record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
     record.seed_runs = seed_runs
+    record.record_file = str(Path(options.runs_dir) / run_id / "run.json")
     adr_path: Path | None = None
     if options.write_adr and decision is not None and not cancelled:
         with steps.step("adr", "write the decision record"):

@@ -136,7 +136,7 @@ def test_small_consistent_margin_is_justified_only_by_the_paired_test() -> None:
 # ---- tied with the leader, or not --------------------------------------------------------------------------
 def test_a_significantly_better_leader_is_not_tied_with_a_simpler_runner_up() -> None:
     r = shared()
-    prior = baseline("prior", r)
+    prior = baseline("prior", shared(seed=9, centre=0.50, spread=0.02))  # far below both models
     strong = cand("xgboost", r + 0.02 + noise(1, 0.001), complexity=4)
     simple = cand("linear", r + 0.01 + noise(2, 0.001), complexity=2)
     assert marginal_cis_overlap(strong, simple)
@@ -272,7 +272,9 @@ def test_probability_best_is_the_share_of_resamples_won() -> None:
 
     # lower is better: the same planted winners with the scores mirrored
     mirrored = {n: _mv(1 - scores[i], gib=False) for i, n in enumerate(names)}
-    assert probability_best(mirrored, greater_is_better=False) == pytest.approx({"a": 0.7, "b": 0.2, "c": 0.1})
+    assert probability_best(mirrored, greater_is_better=False) == pytest.approx(
+        {"a": 0.7, "b": 0.2, "c": 0.1}
+    )
 
     # a shared first place shares the resample
     tie = probability_best({"x": _mv(np.ones(10)), "y": _mv(np.ones(10))}, greater_is_better=True)

@@ -174,6 +174,29 @@ def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def portable(text: str) -> str:
+    """A path or command for a shared document: absolute paths under the working directory become relative,
+    other absolute paths keep only their name (`…/0001-x.md`); no machine layout leaks."""
+    import shlex
+
+    cwd = Path.cwd()
+
+    def one(token: str) -> str:
+        if not token.startswith("/"):
+            return token
+        p = Path(token)
+        try:
+            return str(p.relative_to(cwd)) or "."
+        except ValueError:
+            return "…/" + p.name if p.name else token
+
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        return one(text)
+    return shlex.join(one(t) for t in tokens) if len(tokens) > 1 else one(text)
+
+
 def _code(text: str) -> str:
     """Inline code that survives backticks in the text."""
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -336,13 +359,16 @@ def _skill_bullets(m: Measurement, team: dict[str, SkillLevel]) -> list[_Bullet]
     if not m.skills:
         return []
     known = [s for s in m.skills if team.get(s, SkillLevel.NONE).score >= SkillLevel.PROFICIENT.score]
-    gaps = [s for s in m.skills if s not in known]
+    gaps = [s for s in m.skills if s in team and s not in known]
+    unstated = [s for s in m.skills if s not in team]
     out: list[_Bullet] = []
     if known:
         out.append(("Good", "the team already works with " + ", ".join(f"{s} ({team[s]})" for s in known)))
     if gaps:
-        described = ", ".join(f"{s} ({team[s]})" if s in team else f"{s} (not stated)" for s in gaps)
+        described = ", ".join(f"{s} ({team[s]})" for s in gaps)
         out.append(("Bad", f"it needs skills the team lacks: {described}"))
+    if unstated:  # an unstated skill is unknown, not missing
+        out.append(("Neutral", f"it needs {', '.join(unstated)}; the team did not state its skill there"))
     return out
 
 
@@ -449,7 +475,10 @@ def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
         "which no candidate sees while training, subject to the decision drivers below."
     )
     facts.append(_split_words(record, spec))
-    facts.extend(_capitalized(_sentence(n)) for n in record.splits.notes)
+    # the split's own summary note repeats what `_split_words` just said
+    facts.extend(
+        _capitalized(_sentence(n)) for n in record.splits.notes if not re.search(r"split \(seed \d+\)", n)
+    )
     lines = [question, "", " ".join(f for f in facts if f)]
     if record.findings:
         blocking = sum(f.blocking for f in record.findings)
@@ -479,15 +508,19 @@ def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
         items.append(f"Labelled data: at most {c.labelled_examples:,} labelled examples for training")
     if c.budget_usd_per_1k_predictions is not None:
         items.append(f"Cost: ≤ {fmt_budget(c.budget_usd_per_1k_predictions)} USD per 1,000 predictions")
-    hardware = f"Hardware: serve on {c.hardware.value.upper()}"
-    if c.hardware_usd_per_hour is not None:
-        hardware += f" at {fmt_budget(c.hardware_usd_per_hour)} USD per machine-hour"
-    items.append(hardware)
-    items.append(
-        "Privacy: inference data may be sent to an external API"
-        if c.privacy is Privacy.EXTERNAL_API_ALLOWED
-        else "Privacy: inference data must not leave the premises (no external API)"
-    )
+    # defaults the team never changed are not its requirements (the record keeps defaults, so compare values)
+    stated = {k for k in ("hardware", "privacy") if getattr(c, k) != Constraints.model_fields[k].default}
+    if "hardware" in stated or c.hardware_usd_per_hour is not None:
+        hardware = f"Hardware: serve on {c.hardware.value.upper()}"
+        if c.hardware_usd_per_hour is not None:
+            hardware += f" at {fmt_budget(c.hardware_usd_per_hour)} USD per machine-hour"
+        items.append(hardware)
+    if "privacy" in stated:
+        items.append(
+            "Privacy: inference data may be sent to an external API"
+            if c.privacy is Privacy.EXTERNAL_API_ALLOWED
+            else "Privacy: inference data must not leave the premises (no external API)"
+        )
     if c.interpretability is not Interpretability.NONE:
         items.append(f"Interpretability: {c.interpretability.value}")
     if c.knowledge_freshness_days is not None:
@@ -496,8 +529,6 @@ def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
     if spec.team_skills:
         skills = ", ".join(f"{name} ({level})" for name, level in spec.team_skills.items())
         items.append(f"Team skills: {skills}")
-    else:
-        items.append("Team skills: not stated")
     return [f"* {item}" for item in items]
 
 
@@ -603,20 +634,20 @@ def _consequences(spec: DecisionSpec, decision: Decision, options: list[_Option]
 
 
 def _confirmation(record: RunRecord, spec: DecisionSpec) -> list[str]:
-    fence = _fence(record.command)
+    fence = _fence(portable(record.command))
     lines = [
         "Re-run the same spec on the same data and check that the chosen option still passes every gate and "
         "ranks first:",
         "",
         f"{fence}bash",
-        record.command,
+        portable(record.command),
         fence,
         "",
     ]
     checks = []
     if record.data.sha256:
         checks.append(f"the data file still has sha256 {_code(record.data.sha256)}")
-    checks.append(f"the numbers match the run record {_code(f'runs/{record.run_id}/run.json')}")
+    checks.append(f"the numbers match the run record {_code(_record_file(record))}")
     if spec.constraints.latency_p99_ms is not None:
         checks.append(
             "in production, the measured p99 latency stays under "
@@ -806,7 +837,7 @@ def _more_information(
     p = record.provenance
     libraries = ", ".join(f"{name} {version or 'not installed'}" for name, version in p.libraries.items())
     seeds = ", ".join(f"{k} = {v}" for k, v in record.seeds.items()) or "none recorded"
-    data = f"{_code(record.data.path)}, {record.data.rows:,} rows × {record.data.n_columns} columns"
+    data = f"{_code(portable(record.data.path))}, {record.data.rows:,} rows × {record.data.n_columns} columns"
     if record.data.sha256:
         data += f", sha256 {_code(record.data.sha256)}"
     timings = ", ".join(f"{step} {fmt_seconds(s)} s" for step, s in record.timings.items())
@@ -816,9 +847,9 @@ def _more_information(
         "",
         "### Reproducibility",
         "",
-        f"* Run: {_code(record.run_id)}, recorded in {_code(f'runs/{record.run_id}/run.json')} "
+        f"* Run: {_code(record.run_id)}, recorded in {_code(_record_file(record))} "
         f"at {record.created_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"* Command: {_code(record.command)}",
+        f"* Command: {_code(portable(record.command))}",
         f"* Data: {data}",
         f"* Code version: {_code(p.code_version)}",
         f"* Python: {p.python} on {p.platform}, {p.cpu_count or '?'} CPUs",
@@ -839,6 +870,10 @@ def _more_information(
         f"This record follows [MADR 4.0]({MADR_URL}); archbench generated it from the run record above.",
     ]
     return lines
+
+
+def _record_file(record: RunRecord) -> str:
+    return portable(record.record_file) if record.record_file else f"runs/{record.run_id}/run.json"
 
 
 def _adr_link(ref: str) -> str:
