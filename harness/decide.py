@@ -296,8 +296,11 @@ class _Comparer:
     """Statistical comparisons among the survivors on the optimizing metric: paired bootstrap differences
     with Holm's correction when every survivor kept its resamples, else CI separation."""
 
-    def __init__(self, survivors: list[Measurement], metric: str, gib: bool, alpha: float) -> None:
-        self.metric, self.gib, self.alpha = metric, gib, alpha
+    def __init__(
+        self, survivors: list[Measurement], metric: str, gib: bool, alpha: float, margin: float
+    ) -> None:
+        self.metric, self.gib, self.alpha, self.margin = metric, gib, alpha, margin
+        self._equivalent: dict[tuple[str, str], bool] = {}
         values = [m.metrics[metric] for m in survivors]
         n = {len(v.resamples) for v in values if v.resamples}
         self.paired = bool(survivors) and all(v.resamples for v in values) and len(n) == 1
@@ -318,7 +321,7 @@ class _Comparer:
                     sig = not cis_overlap(a, b)
                 self._significant[(m.candidate, ref.candidate)] = sig
             return
-        from harness.measure.paired import holm, paired_difference  # numpy: loaded on first decision
+        from harness.measure.paired import equivalent, holm, paired_difference  # numpy: on first use
 
         diffs = {
             m.candidate: paired_difference(
@@ -364,6 +367,8 @@ class _Comparer:
             ) or (d.better < 0 if want_better else d.better > 0)
             sig = test_sig or (cv_sig and not contrary)
             self._significant[(m.candidate, ref.candidate)] = sig
+            same = role == "leader" and not sig and equivalent(d, self.margin)
+            self._equivalent[(m.candidate, ref.candidate)] = same
             self.comparisons.append(
                 Comparison(
                     candidate=m.candidate,
@@ -378,11 +383,26 @@ class _Comparer:
                     fold_better=None if fold is None else fold.mean_better,
                     fold_p=None if fold is None else fold.p_two_sided,
                     fold_p_holm=p_cv,
+                    diff_90=d.diff_90,
+                    equivalent=same if role == "leader" else None,
                 )
             )
 
     def differs(self, m: Measurement, ref: Measurement) -> bool:
         return self._significant.get((m.candidate, ref.candidate), False)
+
+    def tied(self, m: Measurement, leader: Measurement) -> bool:
+        """In a statistical tie with the leader: not significantly worse and — with paired resamples —
+        shown practically equivalent (TOST within the margin). Merely inconclusive is not a tie: the
+        best-scoring model is kept unless a simpler one is shown to be as good."""
+        if m is leader:
+            return True
+        if self.differs(m, leader):
+            return False
+        return self._equivalent.get((m.candidate, leader.candidate), True) if self.paired else True
+
+    def inconclusive(self, m: Measurement, leader: Measurement) -> bool:
+        return m is not leader and not self.differs(m, leader) and not self.tied(m, leader)
 
     def find(self, m: Measurement, ref: Measurement) -> Comparison | None:
         return next(
@@ -407,6 +427,19 @@ def _fold_test(m: Measurement, ref: Measurement, gib: bool) -> Any:
     return corrected_resampled_ttest(
         a["best_cv"], b["best_cv"], n_fit=n_fit, n_scored=n_scored, greater_is_better=gib
     )
+
+
+_ERROR_METRICS_RELATIVE = 0.01  # errors (RMSE, MAE, log loss): 1% of the leader's value
+_SCORE_MARGIN = 0.005  # scores in [0, 1]: half a point
+
+
+def equivalence_margin(spec: DecisionSpec, metric: str, leader_value: float) -> float:
+    """The largest difference that counts as no difference (the spec's, or the default for the metric)."""
+    if spec.candidates.equivalence_margin is not None:
+        return spec.candidates.equivalence_margin
+    if METRICS[metric].greater_is_better:
+        return _SCORE_MARGIN
+    return abs(leader_value) * _ERROR_METRICS_RELATIVE
 
 
 # ---- the decision ------------------------------------------------------------------------------------------
@@ -487,7 +520,8 @@ def decide(
         )
 
     leader = survivors[0]
-    cmp = _Comparer(survivors, metric, gib, alpha)
+    margin = equivalence_margin(spec, metric, leader.metrics[metric].value)
+    cmp = _Comparer(survivors, metric, gib, alpha, margin)
     cmp.against(leader, survivors, "leader")
     if best_baseline is not None and best_baseline in survivors:
         cmp.against(best_baseline, models, "baseline")
@@ -510,7 +544,7 @@ def decide(
         ci = _interval(_undirect(c.better_low, gib), _undirect(c.better_high, gib))
         return f"paired difference {_signed(c.diff)} {ci}, Holm p = {_p(c.p_holm)}"
 
-    tied = [m for m in survivors if m is leader or not cmp.differs(m, leader)]
+    tied = [m for m in survivors if cmp.tied(m, leader)]
     tied_models = [m for m in tied if m.family is not Family.BASELINE]
     if best_baseline is not None:
         # a tie-break must not hand the choice to a model failing the baseline check while another passes it
@@ -602,7 +636,7 @@ def decide(
         if best_baseline is not None and not justified and chosen.family is not Family.BASELINE
         else None
     )
-    within = "is not significantly different from" if cmp.paired else "is within the CI of"
+    within = f"is equivalent (within ±{_num(margin)}) to" if cmp.paired else "is within the CI of"
     for m in survivors:
         reasons: list[str] = []
         if m is chosen:
@@ -646,6 +680,14 @@ def decide(
                     reasons[-1] = f"{label} {val(m)}; tied with the strongest model"
                 else:
                     reasons[-1] += "; identical on every tie-break, ranked lower"
+            elif cmp.inconclusive(m, leader):
+                c = cmp.find(m, leader)
+                lo, hi = c.diff_90 if c is not None and c.diff_90 else (float("nan"), float("nan"))
+                reasons.append(
+                    f"{label} {val(m)} vs {leader.candidate}'s {val(leader)}: not significantly different, "
+                    f"but not shown equivalent either (90% CI of the difference {_interval(lo, hi)} is not "
+                    f"within ±{_num(margin)}), so the best-scoring model is kept"
+                )
             else:
                 ref = leader if leader is not m else chosen
                 if cmp.paired:
@@ -683,6 +725,7 @@ def decide(
         leader=leader.candidate,
         comparisons=cmp.comparisons,
         alpha=alpha,
+        equivalence_margin=margin if cmp.paired else None,
     )
 
 

@@ -112,6 +112,8 @@ class Comparison(BaseModel):
     fold_better: float | None = None  # mean advantage over CV folds
     fold_p: float | None = None  # corrected resampled t-test, two-sided
     fold_p_holm: float | None = None  # its one-sided p-value, Holm-adjusted with the test-row comparisons
+    diff_90: tuple[float, float] | None = None  # 90% CI of the difference (equivalence test)
+    equivalent: bool | None = None  # leader role: practically equivalent to the leader (within the margin)
 
 
 class Decision(BaseModel):
@@ -128,3 +130,4 @@ class Decision(BaseModel):
     leader: str | None = None  # the best-scoring candidate passing the gates
     comparisons: list[Comparison] = Field(default_factory=list)
     alpha: float = 0.05
+    equivalence_margin: float | None = None  # in the metric's units: a tie needs a difference within it

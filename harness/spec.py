@@ -139,6 +139,12 @@ class CandidateSelection(_Strict):
         description="Wall-clock budget of one family's search, in seconds; the search stops at whichever of "
         "tuning_trials and tuning_time_s comes first (trial 0 always finishes).",
     )
+    equivalence_margin: Annotated[float, Field(gt=0)] | None = Field(
+        None,
+        description="Largest metric difference the team considers no difference: a simpler or cheaper model "
+        "replaces the best-scoring one only when shown equivalent within it. Default: 0.005 for scores in "
+        "[0, 1] (AUC, accuracy, F1…), 1% of the leader's value for errors (RMSE, MAE, log loss).",
+    )
     cv_folds: Annotated[int, Field(ge=1, le=20)] | None = Field(
         None,
         description="Cross-validation folds on the training rows for tuning and selection; 1 = score on the "

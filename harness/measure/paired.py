@@ -36,6 +36,7 @@ class PairedDifference:
     p_not_better: float  # one-sided bootstrap p-value of H0 "a is not better than b"
     p_not_worse: float  # one-sided bootstrap p-value of H0 "a is not worse than b"
     n_resamples: int
+    diff_90: tuple[float, float] = (0.0, 0.0)  # 90% CI of a − b: equivalence at α = 0.05 (TOST) uses it
 
     def clearly_better(self, alpha: float, p_adjusted: float | None = None) -> bool:
         return (self.p_not_better if p_adjusted is None else p_adjusted) < alpha and self.better > 0
@@ -67,7 +68,17 @@ def paired_difference(
     p_not_better = (1 + int(np.sum(d <= 0))) / (len(d) + 1)
     p_not_worse = (1 + int(np.sum(d >= 0))) / (len(d) + 1)
     diff = a.value - b.value
-    return PairedDifference(a_name, b_name, diff, sign * diff, low, high, p_not_better, p_not_worse, len(d))
+    raw = sign * d  # back to a − b in the metric's units
+    lo90, hi90 = (float(x) for x in np.percentile(raw, [5, 95]))
+    return PairedDifference(
+        a_name, b_name, diff, sign * diff, low, high, p_not_better, p_not_worse, len(d), (lo90, hi90)
+    )
+
+
+def equivalent(d: PairedDifference, margin: float) -> bool:
+    """Two one-sided tests at α = 0.05: a and b are practically equivalent when the 90% CI of a − b lies
+    within ±margin (Schuirmann 1987)."""
+    return -margin <= d.diff_90[0] and d.diff_90[1] <= margin
 
 
 def holm(pvalues: Mapping[str, float]) -> dict[str, float]:
