@@ -50,6 +50,20 @@ class Mutation:
     why: str  # the bug, in words
 
 
+# The deterministic (hand-built) latency decision tests; the timed ones in the same file are left out so that
+# a noisy host cannot turn a mutation's result into BROKEN.
+_LATENCY_DECISION_TESTS = tuple(
+    f"tests/test_latency_noise.py::{name}"
+    for name in (
+        "test_a_material_latency_difference_inside_the_noise_does_not_break_a_tie",
+        "test_a_latency_difference_outside_the_noise_but_immaterial_does_not_break_a_tie",
+        "test_a_material_latency_difference_outside_the_noise_breaks_a_tie",
+        "test_budget_inside_the_ci_above_the_estimate_is_at_risk_not_rejected",
+        "test_budget_below_the_ci_is_a_violation_and_above_it_neither",
+        "test_unmeasured_latency_under_a_budget_is_a_violation",
+    )
+)
+
 MUTATIONS: list[Mutation] = [
     # ---- statistics: harness/measure -----------------------------------------------------------------------
     Mutation(
@@ -213,11 +227,11 @@ MUTATIONS: list[Mutation] = [
     ),
     # ========================================================================================================
     # ---- DECISION MUTATIONS: harness/decide.py -------------------------------------------------------------
-    # decide.py is being rewritten: the snippets below are against the version of commit efd612d and report
-    # STALE once the rewrite lands. Whoever owns decide.py adds / updates the decision mutations here: gates
-    # (incl. an unmeasured latency / size / throughput passing its gate), ranking direction, `ci_beats`, the
-    # CI width used by the tie rule, the best-baseline reference (not the worst), tie-break order, and one per
-    # new statistical rule (paired differences, Holm, probability of being best, latency noise).
+    # Snippets are against the paired-statistics rewrite of issue 8 (decide.py, measure/paired.py,
+    # tuning.py). Whoever changes those files updates the mutations here: gates (incl. an unmeasured latency /
+    # size / throughput passing its gate), ranking direction, `ci_beats`, the best-baseline reference (not the
+    # worst), tie-break order, and one per statistical rule (paired differences, Holm, probability of being
+    # best, latency noise, tuning from the defaults).
     Mutation(
         "decide-lower-is-better-ranked-as-higher",
         "harness/decide.py",
@@ -225,6 +239,129 @@ MUTATIONS: list[Mutation] = [
         "key=lambda m: (-m.metrics[metric].value, m.candidate)",
         ("tests/test_decide.py",),
         "a lower-is-better metric (RMSE, log loss) is ranked as if higher were better",
+    ),
+    # ---- paired comparisons and Holm: harness/decide.py, harness/measure/paired.py -------------------------
+    Mutation(
+        "decide-holm-not-applied",
+        "harness/decide.py",
+        "        adjusted = holm(raw)",
+        "        adjusted = dict(raw)",
+        ("tests/test_decide_paired.py",),
+        "p-values are not corrected for several comparisons: the Holm-adjusted p-value is the raw one",
+    ),
+    Mutation(
+        "holm-not-monotone",
+        "harness/measure/paired.py",
+        "running = max(running, min(1.0, (m - i) * p))",
+        "running = min(1.0, (m - i) * p)",
+        ("tests/test_decide_paired.py",),
+        "Holm's step-down is not made monotone: a larger raw p-value can get a smaller adjusted one",
+    ),
+    Mutation(
+        "paired-sign-ignores-lower-is-better",
+        "harness/measure/paired.py",
+        "    sign = 1.0 if greater_is_better else -1.0\n    d = sign * (ra - rb)",
+        "    sign = 1.0\n    d = sign * (ra - rb)",
+        ("tests/test_decide_paired.py",),
+        "the paired difference's sign is not flipped for RMSE: a model with lower error looks worse",
+    ),
+    Mutation(
+        "decide-tied-uses-p-not-better",
+        "harness/decide.py",
+        'raw[(name, "test")] = d.p_not_better if role == "baseline" else d.p_not_worse',
+        'raw[(name, "test")] = d.p_not_better',
+        ("tests/test_decide_paired.py",),
+        '"tied with the leader" tests H0 "not better" instead of "not worse": every survivor is tied',
+    ),
+    Mutation(
+        "decide-tie-without-equivalence",
+        "harness/decide.py",
+        'same = role == "leader" and not sig and equivalent(d, self.margin)',
+        'same = role == "leader" and not sig',
+        ("tests/test_decide_paired.py",),
+        "a merely inconclusive difference counts as a tie: a simpler model replaces the best-scoring one",
+    ),
+    Mutation(
+        "probability-best-counts-worst",
+        "harness/measure/paired.py",
+        "    best = scored.max(axis=0)",
+        "    best = scored.min(axis=0)",
+        ("tests/test_decide_paired.py",),
+        "the probability of being best counts the resamples on which a candidate scores worst",
+    ),
+    Mutation(
+        "corrected-ttest-without-correction",
+        "harness/measure/paired.py",
+        "t = mean / math.sqrt((1 / j + n_scored / n_fit) * var)",
+        "t = mean / math.sqrt((1 / j) * var)",
+        ("tests/test_decide_paired.py",),
+        "the t-test across CV folds drops Nadeau & Bengio's n_scored/n_fit term (anti-conservative)",
+    ),
+    Mutation(
+        "decide-worst-baseline-as-reference",
+        "harness/decide.py",
+        "    best_baseline = (passing_baselines or baselines_all or [None])[0]",
+        "    best_baseline = (passing_baselines or baselines_all or [None])[-1]",
+        ("tests/test_decide_paired.py",),
+        "models are checked against the worst baseline instead of the best",
+    ),
+    # ---- latency gates and the latency tie-break: harness/decide.py ----------------------------------------
+    Mutation(
+        "latency-gate-on-point-estimate",
+        "harness/decide.py",
+        "        elif m.latency.p99_low > c.latency_p99_ms:",
+        "        elif m.latency.p99_ms > c.latency_p99_ms:",
+        _LATENCY_DECISION_TESTS,
+        "the latency gate rejects on the p99 point estimate: a budget inside the CI is a rejection",
+    ),
+    Mutation(
+        "latency-risk-never-reported",
+        "harness/decide.py",
+        "    risks = {m.candidate: gate_risks(m, spec) for m in finished}",
+        "    risks = {m.candidate: [] for m in finished}",
+        _LATENCY_DECISION_TESTS,
+        'a budget inside the p99 CI is never reported "at risk"',
+    ),
+    Mutation(
+        "latency-unmeasured-passes-gate",
+        "harness/decide.py",
+        '            out.append(f"p99 latency not measured (budget {_num(c.latency_p99_ms)} ms)")',
+        "            pass",
+        _LATENCY_DECISION_TESTS,
+        "a candidate whose latency was not measured passes a latency budget",
+    ),
+    Mutation(
+        "latency-tie-break-ignores-noise",
+        "harness/decide.py",
+        "    return a.p99_ms >= MATERIAL_RATIO * b.p99_ms and a.p99_low > b.p99_high",
+        "    return a.p99_ms >= MATERIAL_RATIO * b.p99_ms",
+        _LATENCY_DECISION_TESTS,
+        "latency breaks a tie on a material difference even when the CIs overlap (noise)",
+    ),
+    Mutation(
+        "latency-tie-break-ignores-materiality",
+        "harness/decide.py",
+        "    return a.p99_ms >= MATERIAL_RATIO * b.p99_ms and a.p99_low > b.p99_high",
+        "    return a.p99_low > b.p99_high",
+        _LATENCY_DECISION_TESTS,
+        "latency breaks a tie on any separated difference, however small (10 vs 11 ms)",
+    ),
+    # ---- tuning: harness/tuning.py -------------------------------------------------------------------------
+    Mutation(
+        "tuning-trial-0-not-the-defaults",
+        "harness/tuning.py",
+        "    return trial.params",
+        "    return {}",
+        ("tests/test_tuning.py",),
+        "the defaults read off the search space are empty: trial 0 is not the family's defaults",
+    ),
+    Mutation(
+        "tuning-time-budget-ignored",
+        "harness/tuning.py",
+        "        if time.perf_counter() >= deadline:",
+        "        if False:",
+        ("tests/test_tuning.py",),
+        "tuning_time_s is never checked: the search runs all its trials whatever the time",
     ),
     # ---- end of DECISION MUTATIONS -------------------------------------------------------------------------
     # ========================================================================================================

@@ -125,7 +125,7 @@ def test_small_consistent_margin_is_justified_only_by_the_paired_test() -> None:
     assert "significantly above the best baseline" in d.because
     assert verdicts(d)["xgboost"].verdict == "recommended"
 
-    # the same numbers without resamples: the CIs overlap, so the margin cannot be shown and the baseline stays
+    # the same numbers without resamples: the CIs overlap, the margin cannot be shown, the baseline stays
     fallback = decide(unpaired([model, prior]), spec(), metric="roc_auc")
     assert fallback.method == "CI overlap"
     assert not fallback.justified
@@ -160,8 +160,9 @@ def test_a_significantly_better_leader_is_not_tied_with_a_simpler_runner_up() ->
 def test_indistinguishable_models_are_tied_and_the_tie_break_decides() -> None:
     r = shared()
     prior = baseline("prior", r)
-    a = cand("xgboost", r + 0.01 + noise(1, 0.003), complexity=4)
-    b = cand("linear", r + 0.01 + noise(2, 0.003), complexity=2)
+    # the same +0.01 over the baseline; their difference stays well within the default ±0.005 margin
+    a = cand("xgboost", r + 0.01 + noise(1, 0.001), complexity=4)
+    b = cand("linear", r + 0.01 + noise(2, 0.001), complexity=2)
 
     d = decide([a, b, prior], spec(), metric="roc_auc")
     assert d.justified
@@ -171,10 +172,33 @@ def test_indistinguishable_models_are_tied_and_the_tie_break_decides() -> None:
     other = "xgboost" if d.leader == "linear" else "linear"
     leader_cmp = next(c for c in d.comparisons if c.candidate == other and c.role == "leader")
     assert not leader_cmp.significant and leader_cmp.better_low < 0 < leader_cmp.better_high
+    assert leader_cmp.equivalent is True
     assert "lost the tie-break on simplicity" in " ".join(verdicts(d)["xgboost"].reasons)
 
 
-# ---- Holm ---------------------------------------------------------------------------------------------------
+def test_an_inconclusive_difference_keeps_the_best_scoring_model() -> None:
+    """Not significantly different but not shown equivalent either (the 90% CI of the difference is wider
+    than the margin): the simpler model does not replace the best-scoring one. A wider margin makes the
+    same numbers a tie, and then simplicity decides."""
+    r = shared()
+    prior = baseline("prior", shared(seed=9, centre=0.50, spread=0.02))
+    a = cand("xgboost", r + 0.012 + noise(1, 0.01), complexity=4)
+    b = cand("linear", r + 0.010 + noise(2, 0.01), complexity=2)
+    assert a.metrics["roc_auc"].value > b.metrics["roc_auc"].value
+
+    d = decide([a, b, prior], spec(), metric="roc_auc")
+    assert d.leader == "xgboost" and d.recommended == "xgboost" and d.justified
+    assert d.tie_break is None
+    c = next(c for c in d.comparisons if c.candidate == "linear" and c.role == "leader")
+    assert not c.significant and c.equivalent is False
+    assert "not shown equivalent" in " ".join(verdicts(d)["linear"].reasons)
+
+    wide = decide([a, b, prior], spec(candidates={"equivalence_margin": 0.05}), metric="roc_auc")
+    assert wide.recommended == "linear"
+    assert wide.tie_break is not None and wide.tie_break.startswith("simplicity")
+
+
+# ---- Holm --------------------------------------------------------------------------------------------------
 def test_holm_against_hand_computed_values() -> None:
     got = holm({"a": 0.01, "b": 0.04, "c": 0.03})
     # sorted a (0.01), c (0.03), b (0.04): 3·0.01, max(0.03, 2·0.03), max(0.06, 1·0.04)
@@ -345,13 +369,15 @@ def test_the_strongest_model_named_when_not_justified_is_the_best_scoring_one() 
 def test_the_strongest_model_is_the_best_scoring_one_when_the_baseline_fails_the_gates() -> None:
     r = shared()
     prior = baseline("prior", r, p99_ms=50.0)  # rejected by the latency budget below
-    best_scoring = cand("xgboost", r + 0.004 + noise(1, 0.01), complexity=4)
-    simpler = cand("linear", r + 0.002 + noise(2, 0.01), complexity=2)
+    # equivalent to each other (a tie the simpler one wins), neither clear of the baseline's CI
+    best_scoring = cand("xgboost", r + 0.003 + noise(1, 0.001), complexity=4)
+    simpler = cand("linear", r + 0.002 + noise(2, 0.001), complexity=2)
     assert best_scoring.metrics["roc_auc"].value > simpler.metrics["roc_auc"].value
 
     d = decide([best_scoring, simpler, prior], spec({"latency_p99_ms": 10}), metric="roc_auc")
     assert verdicts(d)["prior"].verdict == "rejected"
     assert not d.justified
+    assert d.recommended == "linear" and d.tie_break is not None  # the tie-break winner, not the best score
     assert "linear is the strongest model" not in d.because
 
 

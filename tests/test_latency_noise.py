@@ -177,7 +177,7 @@ def test_unmeasured_latency_under_a_budget_is_a_violation() -> None:
     assert gate_violations(m, spec()) == []
 
 
-# ---- the median CI ------------------------------------------------------------------------------------------
+# ---- the median CI -----------------------------------------------------------------------------------------
 def test_median_ci_of_seven_rounds_covers_the_true_median_at_least_95_percent_of_the_time() -> None:
     rng = np.random.default_rng(11)
     true_median = np.log(2)  # of Exp(1)

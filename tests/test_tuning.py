@@ -209,7 +209,7 @@ def test_failing_configurations_are_counted_and_the_search_continues() -> None:
 
 
 def test_an_exception_in_trial_0_propagates() -> None:
-    with pytest.raises(ValueError, match="cannot fit level 0.2"):
+    with pytest.raises(ValueError, match=r"cannot fit level 0\.2"):
         run(10, fails=lambda level: level == DEFAULT_LEVEL)
 
 
