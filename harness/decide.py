@@ -600,11 +600,19 @@ def decide(
         because = f"only baselines pass the gates and {chosen.candidate} has the best {label}, {val(chosen)}"
         because += f" ({gate_summary()})" if rejected_ms else " (no model finished)"
     elif not justified and best_baseline is not None:
+        # the best baseline fails the gates, so it cannot be kept; it was compared on CIs only
+        strongest = strongest_model or chosen
         because = (
-            f"no model is yet justified over the baseline: {chosen.candidate}'s {label} {val(chosen)} "
-            f"is not {how} {above} {base_text}; {chosen.candidate} is the strongest model that passes "
-            "the gates"
+            f"no model is yet justified over the baseline: the strongest model, {strongest.candidate}, "
+            f"scores {label} {val(strongest)}, which is not with its whole CI {above} {base_text} "
+            f"({best_baseline.candidate} fails the gates, so it cannot be kept)"
         )
+        if chosen is not strongest and tie_break_text:
+            because += (
+                f"; {chosen.candidate} is recommended among the models passing the gates on {tie_break_text}"
+            )
+        else:
+            because += f"; {chosen.candidate} is the best model passing the gates"
     elif not justified:
         because = (
             f"its {label} {val(chosen)} is the best of {passing}, but no baseline was measured, "

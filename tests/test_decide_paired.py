@@ -361,11 +361,6 @@ def test_the_strongest_model_named_when_not_justified_is_the_best_scoring_one() 
     assert any("the strongest, xgboost" in r for r in verdicts(d)["prior"].reasons)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decide(): when the best baseline fails the gates and no model beats it, the `because` calls the "
-    "tie-break winner 'the strongest model that passes the gates' although a higher-scoring model passes",
-)
 def test_the_strongest_model_is_the_best_scoring_one_when_the_baseline_fails_the_gates() -> None:
     r = shared()
     prior = baseline("prior", r, p99_ms=50.0)  # rejected by the latency budget below
@@ -379,6 +374,7 @@ def test_the_strongest_model_is_the_best_scoring_one_when_the_baseline_fails_the
     assert not d.justified
     assert d.recommended == "linear" and d.tie_break is not None  # the tie-break winner, not the best score
     assert "linear is the strongest model" not in d.because
+    assert "the strongest model, xgboost" in d.because and "with its whole CI" in d.because
 
 
 # ---- the reference and the comparisons recorded -----------------------------------------------------------
