@@ -349,7 +349,10 @@ def _fit_and_score(
         raise
     except Exception as exc:
         return _failed(candidate, "failed", f"measurement failed: {_one_line(exc)}"), None
-    m.train_time_s = train_time_s
+    shared = float(getattr(candidate, "shared_work_s_", 0.0))  # e.g. embeddings other candidates reuse
+    m.train_time_s = max(train_time_s - shared, 0.0)
+    if shared:
+        m.details["shared_work_s"] = round(shared, 2)
     m.train_rows = len(splits.train)
     if outcome is not None:
         m.details["tuning"] = outcome.as_dict()

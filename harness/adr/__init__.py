@@ -697,7 +697,11 @@ def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option
         if m is not None:
             bullets += _skill_bullets(m, spec.team_skills)
             if m.ok and m.train_time_s is not None:
-                bullets.append(("Neutral", f"it trains in {fmt_seconds(m.train_time_s)} s"))
+                shared = m.details.get("shared_work_s")
+                extra = f", after {fmt_seconds(shared)} s of shared work (embeddings reused by others)"
+                bullets.append(
+                    ("Neutral", f"it trains in {fmt_seconds(m.train_time_s)} s{extra if shared else ''}")
+                )
         lines += _sorted_bullets(bullets) or ["* Neutral, because nothing was measured for it"]
     return lines[1:]
 

@@ -171,6 +171,8 @@ def _cap_notes(m: Measurement) -> list[str]:
         )
     if d.get("stopped_by_budget"):
         out.append(f"{m.candidate}: {d['stopped_by_budget']}")
+    if d.get("search_edge"):
+        out.append(f"{m.candidate}: {d['search_edge']}; a wider range might do better")
     return out
 
 

@@ -54,17 +54,29 @@ class TfidfLogReg(TextClassifier):
         self.vectorizer_ = self._vectorizer()
         x = self.vectorizer_.fit_transform(texts)
         x_dev = self.vectorizer_.transform(dev_texts) if dev_texts else None
-        grid = self.c_grid if x_dev is not None and len(self.c_grid) > 1 else self.c_grid[:1]
+        grid = list(self.c_grid if x_dev is not None and len(self.c_grid) > 1 else self.c_grid[:1])
         best: tuple[float, float, Any] | None = None
-        for i, c in enumerate(grid):
-            self._tick(0.1 + 0.8 * i / len(grid), f"logistic regression C={c:g}")
+        tried: list[float] = []
+        widened = 0
+        while grid:
+            c = grid.pop(0)
+            tried.append(c)
+            self._tick(
+                0.1 + 0.8 * min(len(tried) / (len(self.c_grid) + 2), 1.0), f"logistic regression C={c:g}"
+            )
             model = LogisticRegression(C=c, max_iter=2000, random_state=self.seed)
             model.fit(x, y)
             dev_acc = float(np.mean(model.predict(x_dev) == dev_y)) if x_dev is not None else 0.0
             if best is None or dev_acc > best[0]:
                 best = (dev_acc, c, model)
+            # a best value on the edge of the grid: widen it that way (up to twice) instead of stopping there
+            if not grid and len(tried) > 1 and widened < 2 and best[1] in (min(tried), max(tried)):
+                grid.append(best[1] * 10 if best[1] == max(tried) else best[1] / 10)
+                widened += 1
         assert best is not None
         self.dev_accuracy_, self.c_, self.model_ = best
+        self.c_tried_ = sorted(tried)
+        self.c_at_edge_ = len(tried) > 1 and self.c_ in (min(tried), max(tried))
         self._tick(1.0, "done")
         return self
 
@@ -79,6 +91,9 @@ class TfidfLogReg(TextClassifier):
     def details(self) -> dict[str, Any]:
         n_features = len(self.model_.coef_[0])
         facts = {**self._fit_details(), "C": self.c_, "dev_accuracy": round(self.dev_accuracy_, 4)}
+        facts["C_tried"] = getattr(self, "c_tried_", [self.c_])
+        if getattr(self, "c_at_edge_", False):
+            facts["search_edge"] = f"C = {self.c_:g} is still on the edge of the widened grid"
         facts["n_features"] = n_features
         facts["top_terms"] = self._top_terms(3)
         return facts

@@ -262,10 +262,19 @@ class EmbeddingClassifier(TextClassifier):
         return self.encoder_
 
     def _embed_training(self, texts: list[str], message: str = "embedding texts") -> np.ndarray:
-        from harness.text.encoder import encode_cached
+        """Training-set embeddings, shared between candidates: the seconds spent encoding them are recorded as
+        shared work (`shared_work_s_`), not charged to whichever candidate happened to run first."""
+        import time
+
+        from harness.text.encoder import encode_cached, is_cached
 
         self._tick(0.0, message)
-        return encode_cached(self.encoder_, texts)
+        fresh = not is_cached(self.encoder_, texts)
+        started = time.perf_counter()
+        emb = encode_cached(self.encoder_, texts)
+        if fresh:
+            self.shared_work_s_ = getattr(self, "shared_work_s_", 0.0) + time.perf_counter() - started
+        return emb
 
     def _embed_serving(self, batch: pl.DataFrame) -> np.ndarray:
         return self.encoder_.encode(self._texts(batch))

@@ -467,6 +467,12 @@ def texts_digest(texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def is_cached(encoder: FastEncoder, texts: Sequence[str]) -> bool:
+    """Whether `encode_cached` would return these embeddings without encoding anything."""
+    with _LOCK:
+        return (encoder.key, texts_digest(texts)) in _EMBEDDINGS
+
+
 def encode_cached(encoder: FastEncoder, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
     """`encoder.encode(texts)`, memoised per (encoder.key, texts) — for fit-time embeddings only.
     Returns a read-only array shared between callers."""
