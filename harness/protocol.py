@@ -21,6 +21,7 @@ from harness.spec import DecisionSpec
 
 FOLDS_SMALL, FOLDS_MEDIUM = 5, 3
 SMALL_ROWS, MEDIUM_ROWS = 20_000, 100_000
+TUNING_S_SMALL, TUNING_S_LARGE = 30.0, 20.0  # default search seconds per family, by training rows
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def fix_protocol(spec: DecisionSpec, splits: object, *, golden: str | None = Non
         n_test=len(test),
         cv_folds=folds,
         tuning_trials=spec.candidates.tuning_trials,
-        tuning_time_s=spec.candidates.tuning_time_s,
+        tuning_time_s=spec.candidates.tuning_time_s
+        or (TUNING_S_SMALL if n_train < SMALL_ROWS else TUNING_S_LARGE),
         seeds=tuple(spec.seed + i for i in range(spec.seeds)),
     )
 

@@ -323,6 +323,7 @@ def _fit_and_score(
                 protocol=protocol,
                 seed=seed,
                 hooks=tuning_hooks,
+                presets=list(getattr(type(candidate), "presets", lambda: [])()),
                 on_trial=lambda i, message: progress("fit")(
                     min(0.9, i / max(protocol.tuning_trials, 1)), message
                 ),

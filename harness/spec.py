@@ -131,13 +131,14 @@ class CandidateSelection(_Strict):
         900, description="Wall-clock budget for one candidate's training, in seconds."
     )
     tuning_trials: Annotated[int, Field(ge=1, le=10_000)] = Field(
-        30,
+        50,
         description="Hyperparameter trials per tunable family (trial 0 is its defaults); 1 = no tuning.",
     )
-    tuning_time_s: Annotated[float, Field(gt=0, le=86_400)] = Field(
-        20,
+    tuning_time_s: Annotated[float, Field(gt=0, le=86_400)] | None = Field(
+        None,
         description="Wall-clock budget of one family's search, in seconds; the search stops at whichever of "
-        "tuning_trials and tuning_time_s comes first (trial 0 always finishes).",
+        "tuning_trials and tuning_time_s comes first (trial 0 always finishes). Default: 30 below 20,000 "
+        "training rows (where trials are cheap and every one counts), 20 above.",
     )
     equivalence_margin: Annotated[float, Field(gt=0)] | None = Field(
         None,

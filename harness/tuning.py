@@ -132,10 +132,12 @@ def tune(
     seed: int,
     hooks: TrainingHooks,
     on_trial: Callable[[int, str], None] | None = None,
+    presets: list[dict[str, Any]] | None = None,
 ) -> TuningOutcome:
     """Search `search_space` (None: score the defaults only) and return the best configuration on the folds.
 
     Trial 0 (the defaults) always runs to the end; a failure there is the family's failure and propagates.
+    `presets` (the family's known-good configurations) are the next trials, then TPE samples.
     Later trials that fail are counted and skipped. The search stops after `protocol.tuning_trials` trials or
     once `protocol.tuning_time_s` has passed (checked between trials)."""
     import optuna
@@ -181,6 +183,8 @@ def tune(
     )
     per_trial: dict[int, list[float]] = {0: default_cv}
     deadline = started + protocol.tuning_time_s
+    for preset in presets or []:  # known-good starting points, tried right after the defaults
+        study.enqueue_trial(preset, skip_if_exists=True)
 
     def objective(trial: optuna.Trial) -> float:
         params = search_space(trial)
