@@ -133,6 +133,7 @@ class RunRecord(_Model):
     cancelled: bool = False
     adr_path: str | None = None
     record_file: str | None = None  # where run.json is written (runs_dir/run_id/run.json)
+    constraints_stated: list[str] | None = None  # constraint keys the team wrote (the rest are defaults)
     # the evaluation protocol (harness.protocol), fixed before training
     protocol: dict[str, Any] | None = None
     seed_runs: list[dict[str, Any]] = Field(default_factory=list)  # selection repeated with other seeds
@@ -197,6 +198,7 @@ def build_record(
         command=command if command is not None else command_line(),
         spec=spec.to_dict(),
         spec_toml=spec.to_toml(),
+        constraints_stated=sorted(spec.constraints.model_fields_set),
         data=DataSummary(
             path=str(data_path),
             # the full digest; the data step's 16-character `fingerprint` is its prefix

@@ -478,3 +478,23 @@ def test_renders_every_task_kind(kind: str, tmp_path: Path) -> None:
     path = adr.write_adr(text, tmp_path, spec.title)
     assert adr.spec_from_adr(path) == spec
     assert set(_evidence_rows(text)) == {"model", "mean-or-lookup"}
+
+
+def test_drivers_list_only_the_constraints_the_team_wrote() -> None:
+    record = make_record(justified=True)
+    drivers = lambda text: text.split("## Decision Drivers", 1)[1].split("## Considered Options", 1)[0]  # noqa: E731
+    record.constraints_stated = ["latency_p99_ms"]  # privacy left at its default
+    text = drivers(adr.render_adr(record, date=DAY))
+    assert "Privacy:" not in text
+    assert "Hardware: serve on CPU at 0.4 USD per machine-hour" in text  # a price was given
+    record.constraints_stated = ["latency_p99_ms", "privacy"]  # written, even though equal to the default
+    assert "Privacy: inference data must not leave the premises" in drivers(adr.render_adr(record, date=DAY))
+
+
+def test_no_machine_paths_in_the_adr() -> None:
+    record = make_record(justified=True)
+    record.command = "harness run /home/someone/project/decision.toml --adr-dir /tmp/adr1"
+    record.record_file = "/tmp/runs1/20260101T000000Z-abcd/run.json"
+    text = adr.render_adr(record, date=DAY)
+    assert "/home/someone" not in text and "/tmp/" not in text
+    assert "…/decision.toml" in text and "…/run.json" in text

@@ -493,7 +493,7 @@ def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
     return lines
 
 
-def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
+def _drivers(spec: DecisionSpec, metric: str, written: list[str] | None = None) -> list[str]:
     c = spec.constraints
     label = metric_label(metric)
     best = "highest" if _greater_is_better(metric) else "lowest"
@@ -508,8 +508,12 @@ def _drivers(spec: DecisionSpec, metric: str) -> list[str]:
         items.append(f"Labelled data: at most {c.labelled_examples:,} labelled examples for training")
     if c.budget_usd_per_1k_predictions is not None:
         items.append(f"Cost: ≤ {fmt_budget(c.budget_usd_per_1k_predictions)} USD per 1,000 predictions")
-    # defaults the team never changed are not its requirements (the record keeps defaults, so compare values)
-    stated = {k for k in ("hardware", "privacy") if getattr(c, k) != Constraints.model_fields[k].default}
+    # defaults the team never wrote are not its requirements (older records: a value other than the default)
+    stated = (
+        set(written)
+        if written is not None
+        else {k for k in ("hardware", "privacy") if getattr(c, k) != Constraints.model_fields[k].default}
+    )
     if "hardware" in stated or c.hardware_usd_per_hour is not None:
         hardware = f"Hardware: serve on {c.hardware.value.upper()}"
         if c.hardware_usd_per_hour is not None:
@@ -924,7 +928,7 @@ def render_adr(
         "",
         "## Decision Drivers",
         "",
-        *_drivers(spec, decision.metric),
+        *_drivers(spec, decision.metric, record.constraints_stated),
         "",
         "## Considered Options",
         "",
