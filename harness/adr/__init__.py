@@ -639,9 +639,20 @@ def _consequences(spec: DecisionSpec, decision: Decision, options: list[_Option]
 
 def _confirmation(record: RunRecord, spec: DecisionSpec) -> list[str]:
     fence = _fence(portable(record.command))
+    decision = record.decision
+    chosen = decision.recommended if decision else None
+    if decision is None or chosen is None:
+        expect = "whether any option now passes every gate"
+    elif decision.tie_break:
+        expect = (
+            f"{chosen} still passes every gate and is still chosen on {decision.tie_break.split(' (')[0]}"
+        )
+    elif chosen == decision.best_baseline and not decision.justified:
+        expect = f"still no model beats {chosen} significantly"
+    else:
+        expect = f"{chosen} still passes every gate and still ranks first"
     lines = [
-        "Re-run the same spec on the same data and check that the chosen option still passes every gate and "
-        "ranks first:",
+        f"Re-run the same spec on the same data and check that {expect}:",
         "",
         f"{fence}bash",
         portable(record.command),
