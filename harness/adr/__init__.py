@@ -543,6 +543,9 @@ def _considered(options: list[_Option]) -> list[str]:
 def _describe(o: _Option) -> str:
     from harness.candidates.registry import about
 
+    rule = o.measurement.details.get("rule") if o.measurement is not None else None
+    if rule:  # a baseline that says what it is (the single-feature rule names its feature)
+        return f"baseline: {rule}"
     return about(o.name) or FAMILY_WORDS.get(o.family, str(o.family))
 
 

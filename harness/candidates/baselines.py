@@ -223,7 +223,14 @@ class SingleFeatureRule(TabularCandidate):
         return pickled_size_bytes((self.encoder_, self.edges_, self.table_))
 
     def details(self) -> dict[str, Any]:
-        facts: dict[str, Any] = {"feature": self.feature_, "dev_score": self.score_.as_dict()}
+        sc = self.score_
+        bins = f"{sc.n_bins} quantile bins" if sc.column_kind == "numeric" else f"its {sc.n_bins} categories"
+        target = "the class rates" if self.kind_.is_classification else "the mean target"
+        facts: dict[str, Any] = {
+            "feature": self.feature_,
+            "rule": f"a lookup table over `{self.feature_}` ({bins}) giving {target} seen in training",
+            "dev_score": sc.as_dict(),
+        }
         if self.runner_up_ is not None:
             facts["runner_up"] = self.runner_up_.as_dict()
         return facts
