@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from harness.candidates.base import Split
 from harness.spec import DecisionSpec
@@ -118,3 +119,14 @@ def subset(split: Split, rows: np.ndarray, name: str) -> Split:
         for key, value in split.extra.items()
     }
     return Split(name=name, task=split.task, X=split.X[rows], y=split.y[rows], extra=extra)
+
+
+def merge(a: Split, b: Split, name: str) -> Split:
+    """Two splits as one (rows of `a`, then `b`): the final refit on every non-test labelled row."""
+    extra = {
+        key: np.concatenate([value, b.extra[key]])
+        for key, value in a.extra.items()
+        if isinstance(value, np.ndarray) and isinstance(b.extra.get(key), np.ndarray)
+    }
+    X = pl.concat([a.X, b.X], how="vertical_relaxed")
+    return Split(name=name, task=a.task, X=X, y=np.concatenate([a.y, b.y]), extra=extra)

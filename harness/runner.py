@@ -295,6 +295,7 @@ def _fit_and_score(
         deadline=time.monotonic() + spec.candidates.time_budget_s, cancel=cancel, on_progress=progress("fit")
     )
     candidate.hooks = hooks
+    refit: dict[str, Any] | None = None
     search_space = getattr(type(candidate), "search_space", None)
     if search_space is not None and "task" in inspect.signature(search_space).parameters:
         search_space = functools.partial(search_space, task=splits.train.task)  # a task-dependent space
@@ -331,6 +332,8 @@ def _fit_and_score(
             candidate = registry.create(name, seed=seed, spec=spec, params=outcome.params)
             candidate.hooks = hooks
         candidate.fit(splits.train, splits.dev)
+        if folds is not None and hasattr(candidate, "refit_params"):
+            candidate, refit = _refit_on_train_and_dev(candidate, splits, spec, seed, outcome, hooks)
     except RunCancelled:
         raise
     except CandidateTimeout as exc:
@@ -357,7 +360,27 @@ def _fit_and_score(
     m.train_rows = len(splits.train)
     if outcome is not None:
         m.details["tuning"] = outcome.as_dict()
+    if refit:
+        m.details["refit"] = refit
     return m, candidate
+
+
+def _refit_on_train_and_dev(
+    candidate: Any, splits: Any, spec: DecisionSpec, seed: int, outcome: Any, hooks: Any
+) -> tuple[Any, dict[str, Any]]:
+    """The chosen configuration refitted on every non-test labelled row (train + dev), with the training
+    length early stopping chose on dev scaled to the extra rows — dev has done its job (early stopping,
+    tuning) and its rows are worth having in the model that ships. The test rows are still untouched."""
+    from harness.candidates import registry
+    from harness.protocol import merge
+
+    share = len(splits.dev) / max(len(splits.train), 1)
+    fixed = candidate.refit_params(share)
+    params = {**(outcome.params if outcome is not None else {}), **fixed}
+    full = registry.create(candidate.name, seed=seed, spec=spec, params=params)
+    full.hooks = hooks
+    full.fit(merge(splits.train, splits.dev, "train+dev"), splits.dev)
+    return full, {"rows": len(splits.train) + len(splits.dev), "fixed": fixed}
 
 
 def _other_seeds(

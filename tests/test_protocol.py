@@ -123,9 +123,16 @@ def test_fold_count_follows_the_data_size(tmp_path: Path) -> None:
     assert cv_folds(splits.train, fix_protocol(spec, splits), seed=0) == []
 
 
-def test_same_seed_gives_the_same_decision_and_numbers(tmp_path: Path) -> None:
+def test_same_seed_gives_the_same_decision_and_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reproducible given the same thread count (float sums depend on it) and a trial-bound search (a
+    # time-bound one stops after however many trials the machine managed): the run records both.
+    monkeypatch.setenv("ARCHBENCH_THREADS", "1")
     _table(800, 3).write_csv(tmp_path / "train.csv")
-    spec_path = _write_spec(tmp_path, candidates='include = ["linear", "lightgbm"]\ntuning_trials = 4')
+    spec_path = _write_spec(
+        tmp_path, candidates='include = ["linear", "lightgbm"]\ntuning_trials = 4\ntuning_time_s = 600'
+    )
     results = [
         run(load_spec(spec_path), options=RunOptions(runs_dir=tmp_path / f"runs{i}", write_adr=False))
         for i in range(2)

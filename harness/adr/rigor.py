@@ -155,9 +155,10 @@ def _param(v: Any) -> str:
 def _cap_notes(m: Measurement) -> list[str]:
     d = m.details
     out: list[str] = []
-    if d.get("hit_round_cap"):
+    refit = d.get("refit")  # its note (below) gives the rounds early stopping chose, scaled
+    if d.get("hit_round_cap") and not refit:
         out.append(f"{m.candidate} stopped at its {d.get('round_cap')}-round cap, not by early stopping")
-    elif "rounds_trained" in d and "round_cap" in d:
+    elif "rounds_trained" in d and "round_cap" in d and not refit:
         out.append(
             f"{m.candidate}: early stopping chose {d.get('best_iteration', 0) + 1} rounds "
             f"(cap {d['round_cap']:,}, not reached)"
@@ -168,6 +169,15 @@ def _cap_notes(m: Measurement) -> list[str]:
         out.append(
             f"{m.candidate}: early stopping kept epoch {d.get('best_epoch')} of {d['epochs_trained']} "
             f"(cap {d['epoch_cap']}, not reached)"
+        )
+    if d.get("refit"):
+        fixed = ", ".join(
+            f"{k} = {v}" for k, v in d["refit"]["fixed"].items() if k != "early_stopping_rounds"
+        )
+        out.append(
+            f"{m.candidate} shipped refitted on train + dev ({d['refit']['rows']:,} rows"
+            + (f"; {fixed}, as early stopping chose, scaled to the extra rows" if fixed else "")
+            + ")"
         )
     if d.get("stopped_by_budget"):
         out.append(f"{m.candidate}: {d['stopped_by_budget']}")

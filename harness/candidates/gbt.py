@@ -185,6 +185,12 @@ class XGBoostCandidate(TabularCandidate):
         self._set_serving_threads()
         return self
 
+    def refit_params(self, share: float) -> dict[str, Any]:
+        """Constructor overrides for the final refit on train + dev: the rounds early stopping chose, scaled
+        by the extra rows (`share` = rows added / train rows), with early stopping off."""
+        rounds = max(1, round((self.best_iteration_ + 1) * (1 + share)))
+        return {"max_rounds": rounds, "early_stopping_rounds": rounds + 1}
+
     def _set_serving_threads(self) -> None:
         """Two handles on the one model: `set_param` costs ~130 µs, more than a one-row prediction, so a
         one-thread handle serves small batches and the main one (threads re-checked per call) large ones."""
@@ -219,7 +225,8 @@ class XGBoostCandidate(TabularCandidate):
             "best_iteration": self.best_iteration_,
             "rounds_trained": self.rounds_trained_,
             "round_cap": self.max_rounds,
-            "hit_round_cap": self.rounds_trained_ >= self.max_rounds,
+            # a refit's fixed round count is deliberate, not a cap that stopped early stopping
+            "hit_round_cap": self.rounds_trained_ >= self.max_rounds > self.early_stopping_rounds,
             "best_dev_score": round(self.best_dev_score_, 6),
             "top_features_by_gain": _top_importances(self.encoder_.feature_names, self._gains()),
         }
@@ -382,6 +389,11 @@ class LightGBMCandidate(TabularCandidate):
         self.booster_ = lgb.Booster(model_str=self.model_text_)
         return self
 
+    def refit_params(self, share: float) -> dict[str, Any]:
+        """As XGBoost's: the chosen rounds scaled by the extra rows, early stopping off."""
+        rounds = max(1, round(self.best_iteration_ * (1 + share)))
+        return {"max_rounds": rounds, "early_stopping_rounds": rounds + 1}
+
     def predict(self, batch: pl.DataFrame) -> Predictions:
         X = self.encoder_.for_trees(batch)
         threads = self.predict_threads or serving_threads(len(X))
@@ -402,7 +414,8 @@ class LightGBMCandidate(TabularCandidate):
             "best_iteration": self.best_iteration_,
             "rounds_trained": self.rounds_trained_,
             "round_cap": self.max_rounds,
-            "hit_round_cap": self.rounds_trained_ >= self.max_rounds,
+            # a refit's fixed round count is deliberate, not a cap that stopped early stopping
+            "hit_round_cap": self.rounds_trained_ >= self.max_rounds > self.early_stopping_rounds,
             "best_dev_score": round(self.best_dev_score_, 6),
             "top_features_by_gain": _top_importances(self.encoder_.feature_names, by_name),
         }

@@ -64,6 +64,10 @@ class LinearCandidate(TabularCandidate):
         self._tick(1.0, "done")
         return self
 
+    def refit_params(self, share: float) -> dict[str, Any]:
+        """Nothing to fix for the final refit on train + dev: no early stopping."""
+        return {}
+
     def _design(self, batch: pl.DataFrame) -> Any:
         """[standardised numerics + missing indicators | one-hot categories] as a CSR matrix."""
         from scipy import sparse

@@ -1,5 +1,5 @@
-"""A real multiclass text set (CLINC150, Larson et al. 2019, from ../shared; skipped when absent): the decision
-follows the paired accuracy — the recommendation is never significantly worse than another candidate that
+"""A real multiclass text set (CLINC150, Larson et al. 2019, from ../shared; skipped when absent): the
+decision follows the paired accuracy — the recommendation is never significantly worse than another candidate that
 passes the gates, and it significantly beats the baselines."""
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def test_the_recommendation_follows_the_paired_accuracy_on_clinc150(tmp_path: Pa
         '[data]\npath = "train.csv"\ntest_path = "test.csv"\ntarget = "intent"\ntext_columns = ["text"]\n'
         '[candidates]\ninclude = ["tfidf-logreg", "mlp-embeddings", "knn-faiss", "zero-shot-similarity"]\n'
     )
-    result = run(load_spec(tmp_path / "decision.toml"), options=RunOptions(runs_dir=tmp_path, write_adr=False))
+    options = RunOptions(runs_dir=tmp_path, write_adr=False)
+    result = run(load_spec(tmp_path / "decision.toml"), options=options)
     decision = result.decision
     assert decision is not None and decision.method == "paired bootstrap"
     chosen = decision.recommended
