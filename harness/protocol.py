@@ -6,7 +6,7 @@ Three kinds of rows, each with one job:
 - **dev**: early stopping (boosting rounds, epochs) for every fit, in tuning and in the final fit alike.
 - **train**: the final fit, and K cross-validation folds (stratified / grouped / time-ordered as the split is)
   on which every family's hyperparameters are searched and on which families are compared for selection
-  (the corrected resampled t-test). Folds are sized to the data: K=5 below 20k training rows, 3 below 100k,
+  (the corrected resampled t-test). Folds are sized to the data: K=5 below 10k training rows, 3 below 100k,
   and a single dev-split score above (configurable: `[candidates] cv_folds`).
 """
 
@@ -21,8 +21,9 @@ from harness.candidates.base import Split
 from harness.spec import DecisionSpec
 
 FOLDS_SMALL, FOLDS_MEDIUM = 5, 3
-SMALL_ROWS, MEDIUM_ROWS = 20_000, 100_000
-TUNING_S_SMALL, TUNING_S_LARGE = 30.0, 20.0  # default search seconds per family, by training rows
+SMALL_ROWS, MEDIUM_ROWS = 10_000, 100_000
+TUNING_S_SMALL, TUNING_S_LARGE = 30.0, 20.0  # default search seconds per family, below / above TUNING_ROWS
+TUNING_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def fix_protocol(spec: DecisionSpec, splits: object, *, golden: str | None = Non
         cv_folds=folds,
         tuning_trials=spec.candidates.tuning_trials,
         tuning_time_s=spec.candidates.tuning_time_s
-        or (TUNING_S_SMALL if n_train < SMALL_ROWS else TUNING_S_LARGE),
+        or (TUNING_S_SMALL if n_train < TUNING_ROWS else TUNING_S_LARGE),
         seeds=tuple(spec.seed + i for i in range(spec.seeds)),
     )
 

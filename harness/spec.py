@@ -131,7 +131,7 @@ class CandidateSelection(_Strict):
         900, description="Wall-clock budget for one candidate's training, in seconds."
     )
     tuning_trials: Annotated[int, Field(ge=1, le=10_000)] = Field(
-        50,
+        100,
         description="Hyperparameter trials per tunable family (trial 0 is its defaults); 1 = no tuning.",
     )
     tuning_time_s: Annotated[float, Field(gt=0, le=86_400)] | None = Field(
@@ -149,7 +149,7 @@ class CandidateSelection(_Strict):
     cv_folds: Annotated[int, Field(ge=1, le=20)] | None = Field(
         None,
         description="Cross-validation folds on the training rows for tuning and selection; 1 = score on the "
-        "dev split only. Default: 5 below 20,000 training rows, 3 below 100,000, else 1.",
+        "dev split only. Default: 5 below 10,000 training rows, 3 below 100,000, else 1.",
     )
 
 

@@ -1,6 +1,6 @@
 """A real multiclass text set (CLINC150, Larson et al. 2019, from ../shared; skipped when absent): the
-decision follows the paired accuracy — the recommendation is never significantly worse than another candidate that
-passes the gates, and it significantly beats the baselines."""
+decision follows the paired accuracy — the recommendation is never significantly worse than another
+candidate that passes the gates, and it significantly beats the baselines."""
 
 from __future__ import annotations
 
