@@ -294,65 +294,79 @@ def _break_tie(
 # ---- paired comparisons ------------------------------------------------------------------------------------
 class _Comparer:
     """Statistical comparisons among the survivors on the optimizing metric: paired bootstrap differences
-    with Holm's correction when every survivor kept its resamples, else CI separation."""
+    (and the CV-fold test) with Holm's correction when every survivor kept its resamples, else CI separation.
+
+    Every hypothesis of the decision — each survivor against the leader, each model against the best
+    baseline — is one directional claim "winner beats loser"; the same claim reached from both references
+    (the leader against the best baseline) is tested once, and all are Holm-corrected as one family, so the
+    decision can never call a pair significant from one side and not from the other."""
 
     def __init__(
         self, survivors: list[Measurement], metric: str, gib: bool, alpha: float, margin: float
     ) -> None:
         self.metric, self.gib, self.alpha, self.margin = metric, gib, alpha, margin
-        self._equivalent: dict[tuple[str, str], bool] = {}
         values = [m.metrics[metric] for m in survivors]
         n = {len(v.resamples) for v in values if v.resamples}
         self.paired = bool(survivors) and all(v.resamples for v in values) and len(n) == 1
         self.comparisons: list[Comparison] = []
         self._significant: dict[tuple[str, str], bool] = {}
+        self._equivalent: dict[tuple[str, str], bool] = {}
+        self._planned: list[tuple[Measurement, Measurement, str]] = []  # (candidate, reference, role)
 
     def against(self, ref: Measurement, others: list[Measurement], role: str) -> None:
-        """Compare every one of `others` with `ref` (Holm across them) and remember which differ."""
-        others = [m for m in others if m is not ref]
-        if not others:
-            return
+        """Plan the comparison of every one of `others` with `ref`; `resolve` tests them all together."""
+        for m in others:
+            if m is not ref:
+                self._planned.append((m, ref, role))
+
+    def resolve(self) -> None:
         if not self.paired:
-            for m in others:
+            for m, ref, role in self._planned:
                 a, b = m.metrics[self.metric], ref.metrics[self.metric]
-                if role == "baseline":
-                    sig = ci_beats(a, b, greater_is_better=self.gib)
-                else:
-                    sig = not cis_overlap(a, b)
+                sig = (
+                    ci_beats(a, b, greater_is_better=self.gib)
+                    if role == "baseline"
+                    else not cis_overlap(a, b)
+                )
                 self._significant[(m.candidate, ref.candidate)] = sig
             return
         from harness.measure.paired import equivalent, holm, paired_difference  # numpy: on first use
 
         diffs = {
-            m.candidate: paired_difference(
+            (m.candidate, ref.candidate): paired_difference(
                 m.candidate,
                 m.metrics[self.metric],
                 ref.candidate,
                 ref.metrics[self.metric],
                 greater_is_better=self.gib,
             )
-            for m in others
+            for m, ref, _role in self._planned
         }
-        # baseline role: H0 "the model is not better than the baseline"; leader role: H0 "not worse than it".
-        # Two lines of evidence per pair — the paired bootstrap on the test rows and the corrected resampled
-        # t-test across the CV folds (when both were tuned on the same folds) — in one Holm family, so that
-        # looking at both never inflates the error rate.
-        raw: dict[tuple[str, str], float] = {}
-        folds = {m.candidate: _fold_test(m, ref, self.gib) for m in others}
-        for name, d in diffs.items():
+        folds = {
+            (m.candidate, ref.candidate): _fold_test(m, ref, self.gib) for m, ref, _role in self._planned
+        }
+
+        def claim(m: Measurement, ref: Measurement, role: str) -> tuple[str, str]:
+            # baseline role: "the model beats the baseline"; leader role: "the leader beats the candidate"
+            return (m.candidate, ref.candidate) if role == "baseline" else (ref.candidate, m.candidate)
+
+        raw: dict[tuple[str, str, str], float] = {}
+        for m, ref, role in self._planned:
+            d, fold = diffs[(m.candidate, ref.candidate)], folds[(m.candidate, ref.candidate)]
+            winner, loser = claim(m, ref, role)
             if d is not None:
-                raw[(name, "test")] = d.p_not_better if role == "baseline" else d.p_not_worse
-            fold = folds[name]
+                raw[(winner, loser, "test")] = d.p_not_better if role == "baseline" else d.p_not_worse
             if fold is not None:
-                raw[(name, "cv")] = _one_sided(fold, better=role == "baseline")
-        adjusted = holm(raw)
-        for m in others:
-            d = diffs[m.candidate]
+                raw[(winner, loser, "cv")] = _one_sided(fold, better=role == "baseline")
+        adjusted = holm(raw)  # one family: each directional claim once, on both lines of evidence
+
+        for m, ref, role in self._planned:
+            d, fold = diffs[(m.candidate, ref.candidate)], folds[(m.candidate, ref.candidate)]
             if d is None:
                 continue
-            fold = folds[m.candidate]
-            p_test = adjusted[(m.candidate, "test")]
-            p_cv = adjusted.get((m.candidate, "cv"))
+            winner, loser = claim(m, ref, role)
+            p_test = adjusted[(winner, loser, "test")]
+            p_cv = adjusted.get((winner, loser, "cv"))
             want_better = role == "baseline"
             test_sig = p_test < self.alpha and (d.better > 0 if want_better else d.better < 0)
             cv_sig = (
@@ -361,7 +375,7 @@ class _Comparer:
                 and p_cv < self.alpha
                 and (fold.mean_better > 0 if want_better else fold.mean_better < 0)
             )
-            # a claim of "better" needs no contrary evidence: the other line must not point the other way
+            # a claim from one line of evidence holds only if the other does not point the other way
             contrary = (
                 fold is not None and (fold.mean_better < 0 if want_better else fold.mean_better > 0)
             ) or (d.better < 0 if want_better else d.better > 0)
@@ -377,7 +391,7 @@ class _Comparer:
                     diff=d.diff,
                     better_low=d.better_low,
                     better_high=d.better_high,
-                    p_value=raw[(m.candidate, "test")],
+                    p_value=raw[(winner, loser, "test")],
                     p_holm=p_test,
                     significant=sig,
                     fold_better=None if fold is None else fold.mean_better,
@@ -525,7 +539,8 @@ def decide(
     cmp.against(leader, survivors, "leader")
     if best_baseline is not None and best_baseline in survivors:
         cmp.against(best_baseline, models, "baseline")
-    elif best_baseline is not None:  # the best baseline fails the gates: compare on CIs only
+    cmp.resolve()
+    if best_baseline is not None and best_baseline not in survivors:  # it fails the gates: CIs only
         for mm in models:
             cmp._significant[(mm.candidate, best_baseline.candidate)] = ci_beats(
                 mm.metrics[metric], best_baseline.metrics[metric], greater_is_better=gib

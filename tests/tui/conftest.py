@@ -32,6 +32,7 @@ lightgbm = "proficient"
 
 [candidates]
 include = ["zero-rule", "single-feature-rule", "lightgbm"]
+tuning_trials = 3
 """
 
 APP_WORKER_GROUPS = {"data", "run", "adr", "adr-write"}
