@@ -422,3 +422,47 @@ def test_comparisons_cover_every_survivor_against_the_leader_and_the_best_baseli
     assert not by[("lightgbm", "leader")].significant  # 0.001 behind, within the noise
     assert by[("mlp", "baseline")].significant
     assert not by[("linear", "baseline")].significant
+
+
+def test_a_pair_reached_from_both_references_is_one_hypothesis() -> None:
+    """The leader against the best baseline is the same claim whether read as "the leader beats the baseline"
+    or "the baseline is worse than the leader": one test, one adjusted p-value, one verdict — and a baseline
+    the leader significantly beats is never also "not beaten" (the CLINC150 inconsistency)."""
+    r = shared()
+    base = baseline("tfidf", r)
+    leader = cand("mlp", _margin_except(r, np.arange(20)))  # better on 98% of resamples
+    weak = [cand(f"m{k}", r - 0.02 + noise(k, 0.001)) for k in range(3)]  # clearly below the baseline
+    d = decide([leader, *weak, base], spec(), metric="roc_auc")
+    as_leader = next(c for c in d.comparisons if c.candidate == "tfidf" and c.role == "leader")
+    as_baseline = next(c for c in d.comparisons if c.candidate == "mlp" and c.role == "baseline")
+    assert as_leader.p_holm == pytest.approx(as_baseline.p_holm)
+    assert as_leader.significant == as_baseline.significant
+    assert d.justified == as_baseline.significant
+    assert d.recommended == ("mlp" if as_baseline.significant else "tfidf")
+
+
+def _with_folds(m: Measurement, folds: list[float]) -> Measurement:
+    m.details["tuning"] = {"best_cv": folds, "fold_rows": [4000, 1000]}
+    return m
+
+
+def test_cross_validation_evidence_can_carry_a_claim_the_test_rows_cannot() -> None:
+    """An inconclusive test-row difference plus a consistent, large CV advantage: the model beats the baseline
+    (corrected resampled t-test, Holm with the bootstrap); the same CV advantage pointing the other way, or a
+    test difference pointing against it, does not carry the claim."""
+    r = shared()
+    base = _with_folds(baseline("prior", r), [0.60, 0.61, 0.60, 0.62, 0.61])
+    model = _with_folds(cand("lightgbm", r + 0.002 + noise(1, 0.01)), [0.70, 0.71, 0.70, 0.72, 0.71])
+    test_only = paired_difference(
+        "lightgbm", model.metrics["roc_auc"], "prior", base.metrics["roc_auc"], greater_is_better=True
+    )
+    assert test_only is not None and test_only.p_not_better > 0.05  # the test rows alone are inconclusive
+    d = decide([model, base], spec(), metric="roc_auc")
+    c = next(c for c in d.comparisons if c.role == "baseline")
+    assert c.fold_p_holm is not None and c.fold_p_holm < 0.05 and c.fold_better > 0
+    assert d.justified and d.recommended == "lightgbm"
+
+    worse_on_folds = _with_folds(cand("lightgbm", r + 0.002 + noise(1, 0.01)), [0.50, 0.51, 0.50, 0.52, 0.51])
+    assert not decide([worse_on_folds, base], spec(), metric="roc_auc").justified
+    below_on_test = _with_folds(cand("lightgbm", r - 0.002 + noise(1, 0.01)), [0.70, 0.71, 0.70, 0.72, 0.71])
+    assert not decide([below_on_test, base], spec(), metric="roc_auc").justified  # contrary evidence
