@@ -100,7 +100,6 @@ def assert_bad_input(tmp_path: Path, result, *needles: str) -> None:
 # ---- planted truths ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_run_writes_adr_and_record_with_measured_numbers(tmp_path: Path) -> None:
     make_interaction_df(1_500, seed=1).write_csv(tmp_path / "data.csv")
     spec = write_spec(
@@ -159,7 +158,6 @@ def test_latency_budget_tighter_than_the_mlp_rejects_it_with_the_number(tmp_path
     assert "rejected" in text
 
 
-@pytest.mark.slow
 def test_no_signal_means_no_model_is_justified(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     n = 2_000
