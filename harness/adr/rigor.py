@@ -80,7 +80,8 @@ def comparison_lines(record: RunRecord, decision: Decision) -> list[str]:
         cv = _DASH
         if c.fold_better is not None:
             diff = c.fold_better if info.greater_is_better else -c.fold_better
-            cv = f"{_signed(diff)}, p = {_p(c.fold_p_holm if c.fold_p_holm is not None else c.fold_p)}"
+            p_cv = _p(c.fold_p_holm if c.fold_p_holm is not None else c.fold_p)
+            cv = f"{_signed(diff)}, p {p_cv}" if p_cv.startswith("<") else f"{_signed(diff)}, p = {p_cv}"
         role = "best baseline" if c.role == "baseline" else "leader"
         best = p_best.get(c.candidate)
         lines.append(

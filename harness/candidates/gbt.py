@@ -109,7 +109,7 @@ class XGBoostCandidate(TabularCandidate):
         return {
             "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
             "max_depth": trial.suggest_int("max_depth", 2, 10),
-            "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 30.0, log=True),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0.05, 50.0, log=True),
             "subsample": trial.suggest_float("subsample", 0.5, 1.0),
             "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
             "reg_lambda": trial.suggest_float("reg_lambda", 0.01, 30.0, log=True),
@@ -315,7 +315,7 @@ class LightGBMCandidate(TabularCandidate):
         return {
             "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
             "num_leaves": trial.suggest_int("num_leaves", 4, 256, log=True),
-            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 2, 200, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 1, 300, log=True),
             "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
             "lambda_l2": trial.suggest_float("lambda_l2", 0.0, 30.0),
             "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
