@@ -22,6 +22,7 @@ class TaskKind(StrEnum):
 class Family(StrEnum):
     BASELINE = "baseline"
     LINEAR = "linear"
+    FOREST = "forest"
     GBT = "gbt"
     NEURAL = "neural"
     RAG = "rag"

@@ -49,6 +49,7 @@ _NO_DECOMPOSITION = str.maketrans(
 FAMILY_WORDS: dict[Family, str] = {
     Family.BASELINE: "baseline: a simple reference model that every other option must beat",
     Family.LINEAR: "linear model: logistic or ridge regression on standardised and one-hot features",
+    Family.FOREST: "bagged decision trees: a random forest or extra-trees ensemble",
     Family.GBT: "gradient-boosted decision trees",
     Family.NEURAL: "neural network trained on this data",
     Family.RAG: "retrieval-augmented generation: search a knowledge base, then answer",
@@ -58,6 +59,7 @@ FAMILY_WORDS: dict[Family, str] = {
 FAMILY_SHORT: dict[Family, str] = {
     Family.BASELINE: "baseline",
     Family.LINEAR: "linear",
+    Family.FOREST: "random forest",
     Family.GBT: "gradient-boosted trees",
     Family.NEURAL: "neural net",
     Family.RAG: "RAG",

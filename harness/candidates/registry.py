@@ -30,6 +30,7 @@ _REGISTRY: dict[str, Entry] = {
     "zero-rule": Entry("harness.candidates.baselines:ZeroRule", Family.BASELINE),
     "single-feature-rule": Entry("harness.candidates.baselines:SingleFeatureRule", Family.BASELINE),
     "linear": Entry("harness.candidates.linear:LinearCandidate", Family.LINEAR),
+    "random-forest": Entry("harness.candidates.forest:RandomForestCandidate", Family.FOREST),
     "xgboost": Entry("harness.candidates.gbt:XGBoostCandidate", Family.GBT),
     "lightgbm": Entry("harness.candidates.gbt:LightGBMCandidate", Family.GBT),
     "torch-mlp": Entry("harness.candidates.neural:TorchMLPCandidate", Family.NEURAL),
