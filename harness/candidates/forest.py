@@ -39,7 +39,7 @@ class RandomForestCandidate(TabularCandidate):
         self,
         *,
         seed: int = 0,
-        n_estimators: int = 200,
+        n_estimators: int = 100,
         max_features: float = 0.5,
         min_samples_leaf: int = 1,
         randomised: bool = False,
