@@ -104,8 +104,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "resamples-seeded-by-name-in-runner",
         "harness/runner.py",
-        "metric=metric, spec=spec, seed=spec.seed, on_progress",
-        "metric=metric, spec=spec, seed=spec.seed + len(candidate.name), on_progress",
+        "metric=metric, spec=spec, seed=seed, on_progress",
+        "metric=metric, spec=spec, seed=seed + len(candidate.name), on_progress",
         ("tests/measure/test_paired_candidates.py",),
         "the runner offsets each candidate's measurement seed by its name",
     ),
@@ -268,8 +268,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "decide-tied-uses-p-not-better",
         "harness/decide.py",
-        'raw[(name, "test")] = d.p_not_better if role == "baseline" else d.p_not_worse',
-        'raw[(name, "test")] = d.p_not_better',
+        'raw[(winner, loser, "test")] = d.p_not_better if role == "baseline" else d.p_not_worse',
+        'raw[(winner, loser, "test")] = d.p_not_better',
         ("tests/test_decide_paired.py",),
         '"tied with the leader" tests H0 "not better" instead of "not worse": every survivor is tied',
     ),

@@ -463,6 +463,9 @@ def test_cross_validation_evidence_can_carry_a_claim_the_test_rows_cannot() -> N
     assert d.justified and d.recommended == "lightgbm"
 
     worse_on_folds = _with_folds(cand("lightgbm", r + 0.002 + noise(1, 0.01)), [0.50, 0.51, 0.50, 0.52, 0.51])
-    assert not decide([worse_on_folds, base], spec(), metric="roc_auc").justified
+    d_worse = decide([worse_on_folds, base], spec(), metric="roc_auc")
+    assert not d_worse.justified
+    c_worse = next(c for c in d_worse.comparisons if c.role == "baseline")
+    assert c_worse.fold_better < 0 and c_worse.fold_p_holm > 0.5  # one-sided: the folds point the other way
     below_on_test = _with_folds(cand("lightgbm", r - 0.002 + noise(1, 0.01)), [0.70, 0.71, 0.70, 0.72, 0.71])
     assert not decide([below_on_test, base], spec(), metric="roc_auc").justified  # contrary evidence
