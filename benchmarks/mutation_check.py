@@ -282,6 +282,14 @@ MUTATIONS: list[Mutation] = [
         "a merely inconclusive difference counts as a tie: a simpler model replaces the best-scoring one",
     ),
     Mutation(
+        "decide-ci-beats-on-upper-ends",
+        "harness/decide.py",
+        "    return a_low > b_high if greater_is_better else a_high < b_low",
+        "    return a_high > b_high if greater_is_better else a_low < b_low",
+        ("tests/test_decide.py", "tests/test_decide_paired.py"),
+        "without resamples, 'beats the baseline' compares the CIs' upper ends instead of requiring separation",
+    ),
+    Mutation(
         "decide-claim-tested-twice",
         "harness/decide.py",
         'return (m.candidate, ref.candidate) if role == "baseline" else (ref.candidate, m.candidate)',
