@@ -287,7 +287,7 @@ MUTATIONS: list[Mutation] = [
         "    return a_low > b_high if greater_is_better else a_high < b_low",
         "    return a_high > b_high if greater_is_better else a_low < b_low",
         ("tests/test_decide.py", "tests/test_decide_paired.py"),
-        "without resamples, 'beats the baseline' compares the CIs' upper ends instead of requiring separation",
+        "without resamples, 'beats the baseline' compares the CIs' upper ends, not their separation",
     ),
     Mutation(
         "decide-claim-tested-twice",
