@@ -122,20 +122,7 @@ def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, *, n_golden: i
         f"{strategy} split (seed {spec.seed}): train {len(train_idx):,} / dev {len(dev_idx):,} / "
         f"test {len(test_idx):,} rows"
     ]
-    if task.is_classification:
-        _check_every_class_present(y, task, strategy, train_idx, dev_idx, test_idx, notes)
-    train_idx, dev_idx = _cap_labelled(train_idx, dev_idx, y, task, spec, notes)
-    if task.kind is TaskKind.BINARY and task.positive_index is not None:
-        rates = [float(np.mean(y[idx] == task.positive_index)) for idx in (train_idx, dev_idx, test_idx)]
-        notes.append("positive rate train / dev / test: " + " / ".join(f"{r:.2%}" for r in rates))
-
-    return Splits(
-        train=make_split("train", df, y, task, spec, train_idx),
-        dev=make_split("dev", df, y, task, spec, dev_idx),
-        test=make_split("test", df, y, task, spec, test_idx),
-        strategy=strategy,
-        notes=notes,
-    )
+    return _assemble(df, y, task, spec, strategy, (train_idx, dev_idx, test_idx), notes)
 
 
 def _golden_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, n_golden: int) -> Splits:
@@ -178,9 +165,26 @@ def _golden_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, n_golden: i
         f"{strategy} train/dev split (seed {spec.seed}): train {len(train_idx):,} / dev {len(dev_idx):,}; "
         f"test = the golden file, {len(test_idx):,} rows"
     ]
+    return _assemble(df, y, task, spec, strategy, (train_idx, dev_idx, test_idx), notes)
+
+
+def _assemble(
+    df: pl.DataFrame,
+    y: np.ndarray,
+    task: Task,
+    spec: DecisionSpec,
+    strategy: str,
+    idx: Indices,
+    notes: list[str],
+) -> Splits:
+    """The checks and caps every split goes through, then the three `Split`s."""
+    train_idx, dev_idx, test_idx = idx
     if task.is_classification:
         _check_every_class_present(y, task, strategy, train_idx, dev_idx, test_idx, notes)
     train_idx, dev_idx = _cap_labelled(train_idx, dev_idx, y, task, spec, notes)
+    if task.kind is TaskKind.BINARY and task.positive_index is not None:
+        rates = [float(np.mean(y[i] == task.positive_index)) for i in (train_idx, dev_idx, test_idx)]
+        notes.append("positive rate train / dev / test: " + " / ".join(f"{r:.2%}" for r in rates))
     return Splits(
         train=make_split("train", df, y, task, spec, train_idx),
         dev=make_split("dev", df, y, task, spec, dev_idx),
