@@ -73,6 +73,26 @@ def _with_ci(v: MetricValue) -> str:
 
 
 # ---- gates -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NumericGate:
+    """A numeric constraint: the spec field, the measured value it is compared with, and which side passes.
+    `reads` gives the value the gate compares (for latency the low end of the p99 CI: a gate rejects only
+    when the whole interval is over budget)."""
+
+    field: str
+    unit: str
+    reads: Callable[[Measurement], float | None]
+    passes_below: bool  # True: measured ≤ limit passes (latency, size, cost); False: ≥ (throughput)
+
+
+NUMERIC_GATES: tuple[NumericGate, ...] = (
+    NumericGate("latency_p99_ms", "ms", lambda m: m.latency.p99_low if m.latency else None, True),
+    NumericGate("throughput_rps", "rows/s", lambda m: m.throughput_rows_per_s, False),
+    NumericGate("max_model_mb", "MB", lambda m: m.size_mb, True),
+    NumericGate("budget_usd_per_1k_predictions", "USD per 1k", lambda m: m.cost_usd_per_1k, True),
+)
+
+
 def gate_violations(m: Measurement, spec: DecisionSpec) -> list[str]:
     """Every constraint `m` breaks, each with the measured number and the limit."""
     c = spec.constraints

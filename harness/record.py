@@ -28,6 +28,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import InputError
+from harness.evidence.model import Evidence
 from harness.provenance import Provenance, collect_provenance, sha256_file
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec, spec_from_dict
@@ -137,6 +138,7 @@ class RunRecord(_Model):
     # the evaluation protocol (harness.protocol), fixed before training
     protocol: dict[str, Any] | None = None
     seed_runs: list[dict[str, Any]] = Field(default_factory=list)  # selection repeated with other seeds
+    evidence: Evidence | None = None  # slices, calibration, failure modes, flips … (harness.evidence)
 
     @field_validator("findings", mode="before")
     @classmethod

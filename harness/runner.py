@@ -128,6 +128,9 @@ def run(
     folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
     for line in protocol.describe():
         emit(ev.Log(f"protocol: {line}"))
+    from harness.evidence import check_options
+
+    check_options(spec, list(prepared.df.columns), list(task.numeric_columns))
     if not full_protocol:
         emit(
             ev.Log(
@@ -137,7 +140,7 @@ def run(
 
     # ---- candidates: tune, fit and score, each isolated; then time them together ------------------------
     measurements: list[Measurement] = [_failed(c, "skipped", reason) for c, reason in skipped]
-    fitted: dict[str, tuple[Any, Measurement]] = {}
+    fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
     with steps.step("candidates", f"{len(candidates)} candidates"):
         for candidate in candidates:
@@ -170,16 +173,23 @@ def run(
 
         with steps.step("timing", f"latency of {len(fitted)} candidates in interleaved rounds"):
             try:
-                time_candidates(fitted, splits.test, spec=spec)
+                time_candidates({n: (f.model, m) for n, (f, m) in fitted.items()}, splits.test, spec=spec)
             except Exception as exc:  # timing failed for every candidate: record it, keep the scores
                 for _model, m in fitted.values():
                     m.details["timing_error"] = _one_line(exc)
                 emit(ev.Log(f"timing failed: {_one_line(exc)}", level="warning"))
-    fitted.clear()
-    gc.collect()
 
     with steps.step("decide"):
         decision = decide(measurements, spec, metric=metric) if measurements else None
+    if decision is not None and fitted and not cancelled:
+        with steps.step("evidence", "slices, calibration, failure modes, flips, robustness, learning curves"):
+            evidence = _evidence(
+                fitted, measurements, decision, splits, spec, metric, folds, steps.timings, emit
+            )
+    else:
+        evidence = None
+    fitted.clear()
+    gc.collect()
     seed_runs: list[dict[str, Any]] = []
     if decision is not None and len(protocol.seeds) > 1 and not cancelled:
         with steps.step("seeds", f"selection repeated with {len(protocol.seeds) - 1} more seed(s)"):
@@ -212,6 +222,7 @@ def run(
     )
     record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
     record.seed_runs = seed_runs
+    record.evidence = evidence
     record.record_file = str(Path(options.runs_dir) / run_id / "run.json")
     adr_path: Path | None = None
     if options.write_adr and decision is not None and not cancelled:
@@ -265,6 +276,18 @@ def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
     return findings, splits
 
 
+@dataclass
+class Fitted:
+    """A fitted candidate and what the evidence steps need from its fit: the model scored on test, the same
+    configuration fitted on train only (dev unseen; the same object when there was no refit), and the dev
+    and test predictions."""
+
+    model: Any
+    dev_model: Any
+    test_preds: Any
+    dev_preds: Any = None
+
+
 def _fit_and_score(
     candidate: Any,
     splits: Any,
@@ -276,13 +299,15 @@ def _fit_and_score(
     emit: Callable[[ev.Event], None],
     *,
     seed: int | None = None,
-) -> tuple[Measurement, Any]:
-    """Tune (on the CV folds; `folds` None = fit once), fit the chosen configuration on train, score it on
-    test. Returns the measurement and the fitted model (None when it failed)."""
+) -> tuple[Measurement, Fitted | None]:
+    """Tune (on the CV folds; `folds` None = fit once), fit the chosen configuration on train, choose a
+    binary threshold on dev, refit on train + dev where the family can, score it on test. Returns the
+    measurement and the fitted model with its predictions (None when it failed)."""
     from harness.candidates import registry
     from harness.candidates.base import TrainingHooks
     from harness.measure.measurement import predict_in_batches, score_candidate
     from harness.measure.quality import METRIC_FUNCTIONS, score
+    from harness.measure.threshold import choose_threshold
     from harness.tuning import tune
 
     name = candidate.name
@@ -332,6 +357,9 @@ def _fit_and_score(
             candidate = registry.create(name, seed=seed, spec=spec, params=outcome.params)
             candidate.hooks = hooks
         candidate.fit(splits.train, splits.dev)
+        dev_model = candidate
+        dev_preds = _dev_predictions(candidate, splits)
+        threshold = choose_threshold(splits.train.task, splits.dev.y, dev_preds, metric)
         if folds is not None and hasattr(candidate, "refit_params"):
             candidate, refit = _refit_on_train_and_dev(candidate, splits, spec, seed, outcome, hooks)
     except RunCancelled:
@@ -345,9 +373,17 @@ def _fit_and_score(
     train_time_s = time.perf_counter() - t0
     if cancel.is_set():
         raise RunCancelled(f"{name}: cancelled")
+    keep: dict[str, Any] = {}
     try:
         m = score_candidate(
-            candidate, splits.test, metric=metric, spec=spec, seed=seed, on_progress=progress("measure")
+            candidate,
+            splits.test,
+            metric=metric,
+            spec=spec,
+            seed=seed,
+            on_progress=progress("measure"),
+            threshold=threshold,
+            keep=keep,
         )
     except RunCancelled:
         raise
@@ -362,7 +398,20 @@ def _fit_and_score(
         m.details["tuning"] = outcome.as_dict()
     if refit:
         m.details["refit"] = refit
-    return m, candidate
+    return m, Fitted(candidate, dev_model, keep.get("test"), dev_preds)
+
+
+def _dev_predictions(candidate: Any, splits: Any) -> Any:
+    """The train-only model's predictions on dev (thresholds, calibrators, importance); None for QA or
+    when dev is empty or predicting fails (the evidence then says what it could not measure)."""
+    from harness.measure.measurement import predict_in_batches
+
+    if len(splits.dev) == 0 or splits.dev.task.kind is TaskKind.QA:
+        return None
+    try:
+        return predict_in_batches(candidate, splits.dev)
+    except Exception:
+        return None
 
 
 def _refit_on_train_and_dev(
@@ -426,6 +475,39 @@ def _other_seeds(
             break
         runs.append(_seed_summary(seed, decide(again, spec, metric=metric), again, metric))
     return runs
+
+
+def _evidence(
+    fitted: dict[str, tuple[Fitted, Measurement]],
+    measurements: list[Measurement],
+    decision: Decision,
+    splits: Any,
+    spec: DecisionSpec,
+    metric: str,
+    folds: list[Any],
+    timings: dict[str, float],
+    emit: Callable[[ev.Event], None],
+) -> Any:
+    """Measure the evidence the ADR shows beside the decision (harness.evidence), within its time budget."""
+    from harness.evidence import EvidenceContext, collect, default_budget
+
+    ctx = EvidenceContext(
+        spec=spec,
+        metric=metric,
+        train=splits.train,
+        dev=splits.dev,
+        test=splits.test,
+        decision=decision,
+        measurements={m.candidate: m for m in measurements if m.ok},
+        models={n: f.model for n, (f, _m) in fitted.items()},
+        dev_models={n: f.dev_model for n, (f, _m) in fitted.items()},
+        test_preds={n: f.test_preds for n, (f, _m) in fitted.items() if f.test_preds is not None},
+        dev_preds={n: f.dev_preds for n, (f, _m) in fitted.items() if f.dev_preds is not None},
+        folds=folds or None,
+        seed=spec.seed,
+    )
+    budget = default_budget(spec, timings.get("candidates", 0.0))
+    return collect(ctx, budget_s=budget, on_step=lambda name: emit(ev.Log(f"evidence: {name}")))
 
 
 def _seed_summary(seed: int, decision: Decision, ms: list[Measurement], metric: str) -> dict[str, Any]:

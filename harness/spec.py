@@ -195,6 +195,39 @@ class AuditOptions(_Strict):
     )
 
 
+class EvidenceOptions(_Strict):
+    """What is measured after the decision, before anyone ships it (harness.evidence)."""
+
+    slice_columns: list[str] = Field(
+        default_factory=list,
+        description="Columns to slice the test metric by (numeric ones in quantile bins); low-cardinality "
+        "categorical columns are sliced anyway.",
+    )
+    max_slice_categories: Annotated[int, Field(ge=2, le=100)] = Field(
+        12, description="Categorical columns with at most this many values are sliced automatically."
+    )
+    min_slice_rows: Annotated[int, Field(ge=5, le=1_000_000)] = Field(
+        30, description="Slices with fewer test rows are not scored (too few to say anything)."
+    )
+    directional: dict[str, Literal["increasing", "decreasing"]] = Field(
+        default_factory=dict,
+        description="Expected direction of the score as a numeric column grows, e.g. { amount = "
+        '"increasing" } (fraud risk must not fall as the amount rises).',
+    )
+    leak_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.6,
+        description="A single feature carrying at least this share of the chosen model's lift over chance "
+        "(permutation importance on dev) is reported as a suspected leak.",
+    )
+    learning_curves: bool = Field(True, description="Refit each family on 10/25/50% of the training rows.")
+    robustness: bool = Field(True, description="Score each candidate on perturbed copies of the test rows.")
+    time_budget_s: Annotated[float, Field(gt=0, le=86_400)] | None = Field(
+        None,
+        description="Wall-clock budget of the evidence steps; default: a quarter of the training time, at "
+        "least 20 s.",
+    )
+
+
 class ModelsSpec(_Strict):
     """Local model directories for the text candidates; nothing is downloaded."""
 
@@ -230,6 +263,7 @@ class DecisionSpec(_Strict):
     candidates: CandidateSelection = Field(default_factory=CandidateSelection)
     audit: AuditOptions = Field(default_factory=AuditOptions)
     models: ModelsSpec = Field(default_factory=ModelsSpec)
+    evidence: EvidenceOptions = Field(default_factory=EvidenceOptions)
 
     _source: Path | None = PrivateAttr(None)
 

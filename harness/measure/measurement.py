@@ -105,11 +105,14 @@ def score_candidate(
     seed: int,
     n_boot: int = 1000,
     on_progress: ProgressFn | None = None,
+    threshold: float | None = None,
+    keep: dict[str, Predictions] | None = None,
 ) -> Measurement:
     """Predict the test split once and score it: the optimizing `metric` and the task's secondary metrics,
     with bootstrap CIs seeded by `seed` (same seed and test split → the same resamples for every candidate,
     kept for the optimizing metric so the decision can compare candidates pairwise). No timing here: latency
-    is measured for all candidates together, interleaved (`time_candidates`)."""
+    is measured for all candidates together, interleaved (`time_candidates`). `threshold`: binary label
+    metrics cut the positive score there (chosen on dev); `keep["test"]` receives the test predictions."""
     report = on_progress or (lambda fraction, message: None)
     started = time.perf_counter()
     task = test.task
@@ -118,6 +121,8 @@ def score_candidate(
     t0 = time.perf_counter()
     preds = predict_in_batches(candidate, test)
     quality_rows_per_s = len(test) / max(time.perf_counter() - t0, 1e-9)
+    if keep is not None:
+        keep["test"] = preds
 
     report(0.2, "scoring with bootstrap CIs")
     secondary = list(SECONDARY_METRICS[task.kind])
@@ -141,11 +146,15 @@ def score_candidate(
     else:
         secondary = [m for m in secondary if m in METRIC_FUNCTIONS]
         main = metric if metric in METRIC_FUNCTIONS else None
-        metrics = score(task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=main)
+        metrics = score(
+            task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=main, threshold=threshold
+        )
         metrics = _with_out_of_scope(metrics, task, test.y, preds, spec, metric, seed=seed, n_boot=n_boot)
 
     details = dict(candidate.details()) if hasattr(candidate, "details") else {}
     details["score_time_s"] = round(time.perf_counter() - started, 3)
+    if threshold is not None:
+        details["threshold"] = threshold
     details["quality_rows_per_s"] = round(quality_rows_per_s, 1)
     return Measurement(
         candidate=candidate.name,

@@ -95,7 +95,7 @@ class Scored:
         return self.values
 
 
-def _prepare(task: Task, y_true: np.ndarray, preds: Predictions) -> Scored:
+def _prepare(task: Task, y_true: np.ndarray, preds: Predictions, threshold: float | None = None) -> Scored:
     y = np.asarray(y_true)
     n = len(y)
     if n == 0:
@@ -122,7 +122,10 @@ def _prepare(task: Task, y_true: np.ndarray, preds: Predictions) -> Scored:
             raise ValueError("proba must be finite, non-negative, with a positive sum per row")
         proba = proba / sums  # float32 softmax rounding would otherwise trip sklearn's sum-to-one check
     labels = np.asarray(preds.labels, dtype=np.int64) if preds.labels is not None else None
-    if labels is None and proba is not None:
+    if threshold is not None and proba is not None and task.kind is TaskKind.BINARY:
+        positive = 1 if task.positive_index is None else task.positive_index
+        labels = np.where(proba[:, positive] >= threshold, positive, 1 - positive)
+    elif labels is None and proba is not None:
         labels = proba.argmax(axis=1)
     return Scored(task, y, labels, proba, extra=dict(preds.extra))
 
@@ -431,8 +434,12 @@ def score(
     seed: int,
     n_boot: int = 1000,
     optimizing: str | None = None,
+    threshold: float | None = None,
 ) -> dict[str, MetricValue]:
     """Each metric's value on the test set with a percentile-bootstrap 95% CI (`n_boot=0`: no CI).
+
+    `threshold` (binary, with probabilities): labels are "positive score ≥ threshold" — a threshold chosen on
+    dev (`harness.measure.threshold`) instead of the model's own 0.5.
 
     The optimizing metric is always included (first). A secondary metric the predictions cannot support
     (`MetricUnavailable`, e.g. labels without probabilities) is left out; for the optimizing metric that is a
@@ -449,7 +456,7 @@ def score(
             raise InputError(f"metric {name!r} does not apply to a {task.kind} task", where="metric")
         if name not in METRIC_FUNCTIONS:
             raise InputError(f"metric {name!r} has no implementation yet", where="metric")
-    s = _prepare(task, y_true, preds)
+    s = _prepare(task, y_true, preds, threshold)
     points: dict[str, float] = {}
     for name in names:
         try:

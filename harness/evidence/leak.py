@@ -1,0 +1,79 @@
+"""Too good to be true: the share of the chosen model's lift over a no-information prediction carried by its
+single strongest feature. Permutation importance on dev, scored by the model fitted on train only (so dev is
+unseen by it), the chosen model's own metric. A column that encodes the label with noise can stay under the
+audit's one-feature threshold yet carry most of the lift; here it shows as one feature doing the work.
+
+Also gives the importance ranking the monitoring reference uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.candidates.base import Predictions
+from harness.evidence.context import EvidenceContext, advantage, metric_on
+from harness.evidence.model import FeatureImportance, LeakCheck
+from harness.types import TaskKind
+
+REPEATS = 3
+MAX_ROWS = 5000
+
+
+def no_information(ctx: EvidenceContext, n: int) -> Predictions:
+    """What a model without features predicts: the training class shares, or the training mean."""
+    task, y = ctx.task, ctx.train.y
+    if task.kind is TaskKind.REGRESSION:
+        return Predictions(values=np.full(n, float(np.mean(y))))
+    k = max(task.n_classes, 2)
+    shares = np.bincount(y.astype(int), minlength=k) / len(y)
+    proba = np.tile(shares, (n, 1))
+    return Predictions(labels=np.full(n, int(shares.argmax())), proba=proba)
+
+
+def leak_check(ctx: EvidenceContext, name: str) -> LeakCheck | None:
+    from harness.measure.measurement import predict_in_batches
+    from harness.protocol import subset
+
+    model = ctx.dev_models.get(name)
+    task = ctx.task
+    if model is None or task.kind is TaskKind.QA or len(ctx.dev) < 30 or task.text_columns:
+        return None
+    rng = np.random.default_rng(ctx.seed)
+    rows = np.arange(len(ctx.dev))
+    if len(rows) > MAX_ROWS:
+        rows = np.sort(rng.choice(rows, MAX_ROWS, replace=False))
+    dev = subset(ctx.dev, rows, "importance")
+    gib = ctx.greater_is_better
+    base = metric_on(task, dev.y, predict_in_batches(model, dev), ctx.metric, seed=0)
+    chance = metric_on(task, dev.y, no_information(ctx, len(dev)), ctx.metric, seed=0)
+    if base is None or chance is None:
+        return None
+    lift = advantage(base.value, chance.value, gib)
+    importances = []
+    for feature in task.feature_columns:
+        drops = []
+        for _ in range(REPEATS):
+            column = dev.X.get_column(feature)
+            shuffled = dev.X.with_columns(column.gather(rng.permutation(len(dev))).alias(feature))
+            preds = predict_in_batches(model, type(dev)(dev.name, task, shuffled, dev.y, dev.extra))
+            mv = metric_on(task, dev.y, preds, ctx.metric, seed=0)
+            if mv is not None:
+                drops.append(advantage(base.value, mv.value, gib))
+        if drops:
+            drop = float(np.mean(drops))
+            share = drop / lift if lift > 0 else None
+            importances.append(FeatureImportance(feature=feature, drop=drop, share_of_lift=share))
+    importances.sort(key=lambda f: -f.drop)
+    threshold = ctx.spec.evidence.leak_share
+    top = importances[0] if importances else None
+    suspected = None
+    if (
+        top is not None
+        and top.share_of_lift is not None
+        and top.share_of_lift >= threshold
+        and len(importances) > 1
+    ):
+        suspected = top.feature
+    return LeakCheck(
+        candidate=name, lift=lift, importances=importances[:10], suspected=suspected, threshold=threshold
+    )
