@@ -547,9 +547,15 @@ def write_adr_for(
 ) -> Path:
     """Render and write the ADR of a finished run (also used by the TUI's ADR screen)."""
     from harness import adr
+    from harness.adr.charts import render_charts
 
-    text = adr.render_adr(record, status=status, supersedes=supersedes.name if supersedes else None)
-    path = adr.write_adr(text, adr_dir, record.spec["title"])
+    charts = render_charts(record)
+    old = supersedes.name if supersedes else None
+
+    def text(number: int) -> str:
+        return adr.render_adr(record, status=status, supersedes=old, number=number, charts=list(charts))
+
+    path = adr.write_adr(text, adr_dir, record.spec["title"], assets=charts)
     if supersedes is not None:
         adr.supersede(supersedes, path)
     adr.update_index(adr_dir)

@@ -11,27 +11,43 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import math
 import os
 import re
 import tempfile
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from harness.adr import fmt
+from harness.adr.evidence import flip_lines, monitoring_lines, option_bullets, risk_lines
+from harness.adr.evidence import more_information as more_on_evidence
+from harness.adr.fmt import (
+    fmt_budget,
+    fmt_int,
+    fmt_mb,
+    fmt_metric,
+    fmt_ms,
+    fmt_seconds,
+    fmt_sig,
+    fmt_usd,
+    metric_label,
+    portable,
+)
 from harness.errors import InputError
-from harness.measure.catalog import METRICS, SECONDARY_METRICS
+from harness.evidence.model import Evidence
+from harness.measure.catalog import SECONDARY_METRICS
 from harness.record import FindingRecord, RunRecord, spec_toml_of
 from harness.results import CandidateVerdict, Decision, Measurement
 from harness.spec import Constraints, DecisionSpec, spec_from_toml
 from harness.types import Family, Hardware, Interpretability, Privacy, SkillLevel, TaskKind
 
 INDEX_FILE = "README.md"
+ASSETS_DIR = "assets"  # charts beside the records: assets/NNNN-<chart>.svg
 SPEC_MARKER = "<!-- archbench:spec -->"
 MADR_URL = "https://adr.github.io/madr/"
 
@@ -80,160 +96,6 @@ _SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
 _POLARITY_ORDER = {"Good": 0, "Neutral": 1, "Bad": 2}
 
 NO_JUSTIFIED_MODEL = "No model is yet justified over the baseline."
-
-
-# ---- number formatting -----------------------------------------------------------------------------------
-
-
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
-def fmt_metric(value: float | None) -> str:
-    """Quality metrics: 3 decimals, thousands separators (an RMSE can be large)."""
-    return _DASH if _missing(value) else f"{value:,.3f}"
-
-
-def fmt_ms(value: float | None) -> str:
-    return _DASH if _missing(value) else f"{value:,.2f}"
-
-
-def fmt_int(value: float | None) -> str:
-    return _DASH if _missing(value) else f"{round(value):,}"
-
-
-def fmt_sig(value: float | None, digits: int = 3) -> str:
-    """Significant digits without exponent notation (0.0000123 stays readable); separators when large."""
-    if _missing(value):
-        return _DASH
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    decimals = min(max(digits - 1 - magnitude, 0), 10)
-    text = f"{value:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def fmt_usd(value: float | None) -> str:
-    """A price for prose: 0.012, 0.00034; below a millionth of a dollar, "< 0.000001" — more digits than
-    that are noise on a bill (the exact figure stays in the record and the evidence table)."""
-    if _missing(value):
-        return _DASH
-    if 0 < value < 1e-6:
-        return "< 0.000001"
-    return fmt_sig(value, 2)
-
-
-def fmt_budget(value: float | None) -> str:
-    """A limit the team typed (20 ms, 0.01 USD): as short as it was written."""
-    if _missing(value):
-        return _DASH
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
-
-
-def _cost_cell(value: float | None) -> str:
-    """Cost in a table cell: scientific notation below a millionth (3.4e-08), else significant digits."""
-    if _missing(value):
-        return _DASH
-    return f"{value:.2g}" if 0 < value < 1e-6 else fmt_sig(value, 2)
-
-
-def fmt_mb(size_bytes: int | None) -> str:
-    if size_bytes is None:
-        return _DASH
-    mb = size_bytes / 1e6
-    return "< 0.001" if 0 < mb < 0.001 else fmt_sig(mb) if mb < 100 else f"{mb:,.0f}"
-
-
-def fmt_seconds(value: float | None) -> str:
-    if _missing(value):
-        return _DASH
-    if 0 < value < 0.01:
-        return "< 0.01"
-    return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{part / whole:.1%}" if whole else _DASH
-
-
-def _cell(text: Any) -> str:
-    """Safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def _short(text: str, limit: int = 140) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _sentence(text: str) -> str:
-    text = " ".join(text.split())
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def portable(text: str) -> str:
-    """A path or command for a shared document: absolute paths under the working directory become relative,
-    other absolute paths keep only their name (`…/0001-x.md`); no machine layout leaks."""
-    import shlex
-
-    cwd = Path.cwd()
-
-    def one(token: str) -> str:
-        if not token.startswith("/"):
-            return token
-        p = Path(token)
-        try:
-            return str(p.relative_to(cwd)) or "."
-        except ValueError:
-            return "…/" + p.name if p.name else token
-
-    try:
-        tokens = shlex.split(text)
-    except ValueError:
-        return one(text)
-    return shlex.join(one(t) for t in tokens) if len(tokens) > 1 else one(text)
-
-
-def _code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _fence(text: str) -> str:
-    """A code fence longer than any backtick run in `text` (CommonMark), so the block cannot end early."""
-    return "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-
-
-# ---- small lookups ----------------------------------------------------------------------------------------
-
-
-def metric_label(name: str) -> str:
-    info = METRICS.get(name)
-    return info.label.split(" (")[0] if info else name
-
-
-def _greater_is_better(name: str, m: Measurement | None = None) -> bool:
-    if m is not None and name in m.metrics:
-        return m.metrics[name].greater_is_better
-    info = METRICS.get(name)
-    return info.greater_is_better if info else True
-
-
-def _metric_with_ci(m: Measurement, name: str, *, ci_label: str = "") -> str:
-    mv = m.metrics.get(name)
-    if mv is None:
-        return _DASH
-    text = fmt_metric(mv.value)
-    if not _missing(mv.ci_low) and not _missing(mv.ci_high):
-        text += f" ({ci_label}{fmt_metric(mv.ci_low)}–{fmt_metric(mv.ci_high)})"
-    return text
 
 
 @dataclass(frozen=True)
@@ -290,8 +152,9 @@ def _constraint_bullets(m: Measurement, c: Constraints, *, has_violations: bool)
                 out.append(
                     (
                         "Good",
-                        f"its p99 latency of {fmt_ms(p99)} ms per request leaves {fmt_ms(budget - p99)} ms "
-                        f"({_pct(budget - p99, budget)}) headroom under the {fmt_budget(budget)} ms budget",
+                        f"its p99 latency of {fmt_ms(p99)} ms per request leaves {fmt_ms(budget - p99)} "
+                        f"ms ({fmt.pct(budget - p99, budget)}) headroom under the {fmt_budget(budget)} ms "
+                        "budget",
                     )
                 )
             else:
@@ -376,7 +239,7 @@ def _skill_bullets(m: Measurement, team: dict[str, SkillLevel]) -> list[_Bullet]
 
 def _sorted_bullets(bullets: Iterable[_Bullet]) -> list[str]:
     ordered = sorted(enumerate(bullets), key=lambda ib: (_POLARITY_ORDER[ib[1][0]], ib[0]))
-    return [f"* {polarity}, because {_sentence(text)}" for _, (polarity, text) in ordered]
+    return [f"* {polarity}, because {fmt.sentence(text)}" for _, (polarity, text) in ordered]
 
 
 # ---- sections ---------------------------------------------------------------------------------------------
@@ -411,17 +274,18 @@ def _class_balance(record: RunRecord) -> str:
     if t.kind is TaskKind.BINARY and t.positive_label is not None and t.positive_label in counts:
         pos = counts[t.positive_label]
         return (
-            f"The positive class {_code(t.positive_label)} is {_pct(pos, total)} of the labelled rows "
+            f"The positive class {fmt.code(t.positive_label)} is {fmt.pct(pos, total)} of the labelled rows "
             f"({pos:,} of {total:,})."
         )
     ordered = sorted(counts.items(), key=lambda kv: -kv[1])
     if len(ordered) <= 6:
-        parts = ", ".join(f"{_code(k)} {n:,} ({_pct(n, total)})" for k, n in ordered)
+        parts = ", ".join(f"{fmt.code(k)} {n:,} ({fmt.pct(n, total)})" for k, n in ordered)
         return f"Class balance: {parts}."
     (big, n_big), (small, n_small) = ordered[0], ordered[-1]
     return (
-        f"Over {len(ordered)} classes, the largest, {_code(big)}, has {n_big:,} rows ({_pct(n_big, total)}) "
-        f"and the smallest, {_code(small)}, {n_small:,} ({_pct(n_small, total)})."
+        f"Over {len(ordered)} classes, the largest, {fmt.code(big)}, has {n_big:,} rows "
+        f"({fmt.pct(n_big, total)}) and the smallest, {fmt.code(small)}, {n_small:,} "
+        f"({fmt.pct(n_small, total)})."
     )
 
 
@@ -431,14 +295,14 @@ def _split_words(record: RunRecord, spec: DecisionSpec) -> str:
         how = "stratified by the target"
     elif strategy == "group":
         col = spec.data.group_column
-        how = f"by group ({_code(col)}), so no group spans two splits" if col else "by group"
+        how = f"by group ({fmt.code(col)}), so no group spans two splits" if col else "by group"
     elif strategy == "time":
         col = spec.data.time_column
-        how = f"by time ({_code(col)}), the test split being the latest rows" if col else "by time"
+        how = f"by time ({fmt.code(col)}), the test split being the latest rows" if col else "by time"
     elif strategy == "random":
         how = "at random"
     else:
-        how = f"with the {_code(strategy)} strategy"
+        how = f"with the {fmt.code(strategy)} strategy"
     sizes = " / ".join(f"{name} {n:,}" for name, n in record.splits.sizes.items())
     return "The rows were split " + (f"into {sizes} rows " if sizes else "") + f"{how}."
 
@@ -458,11 +322,11 @@ def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
         features = f"{t.n_features} feature{'s' * (t.n_features != 1)}" + (
             f" ({mix_text})" if mix_text else ""
         )
-        question = f"Which kind of model should predict {_code(t.target or '?')} ({kind}) from {features}?"
+        question = f"Which kind of model should predict {fmt.code(t.target or '?')} ({kind}) from {features}?"
     loaded = f" (of {d.rows_loaded:,} in the file)" if d.rows_loaded and d.rows_loaded != d.rows else ""
     facts = [
-        f"The data, {_code(Path(d.path).name)}, has {d.rows:,} rows{loaded} × {d.n_columns} columns.",
-        *(_capitalized(_sentence(n)) for n in d.notes),
+        f"The data, {fmt.code(Path(d.path).name)}, has {d.rows:,} rows{loaded} × {d.n_columns} columns.",
+        *(fmt.capitalized(fmt.sentence(n)) for n in d.notes),
         _class_balance(record),
     ]
     if t.target_stats:
@@ -471,7 +335,7 @@ def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
             f"The target has mean {fmt_sig(s.get('mean'))}, standard deviation {fmt_sig(s.get('std'))} "
             f"and range {fmt_sig(s.get('min'))} to {fmt_sig(s.get('max'))}."
         )
-    direction = "higher" if _greater_is_better(metric) else "lower"
+    direction = "higher" if fmt.greater_is_better(metric) else "lower"
     facts.append(
         f"We optimise **{metric_label(metric)}** ({direction} is better) on the held-out test split, "
         "which no candidate sees while training, subject to the decision drivers below."
@@ -479,7 +343,9 @@ def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
     facts.append(_split_words(record, spec))
     # the split's own summary note repeats what `_split_words` just said
     facts.extend(
-        _capitalized(_sentence(n)) for n in record.splits.notes if not re.search(r"split \(seed \d+\)", n)
+        fmt.capitalized(fmt.sentence(n))
+        for n in record.splits.notes
+        if not re.search(r"split \(seed \d+\)", n)
     )
     lines = [question, "", " ".join(f for f in facts if f)]
     if record.findings:
@@ -498,7 +364,7 @@ def _context(record: RunRecord, spec: DecisionSpec, metric: str) -> list[str]:
 def _drivers(spec: DecisionSpec, metric: str, written: list[str] | None = None) -> list[str]:
     c = spec.constraints
     label = metric_label(metric)
-    best = "highest" if _greater_is_better(metric) else "lowest"
+    best = "highest" if fmt.greater_is_better(metric) else "lowest"
     items = [f"Quality: the {best} {label} on the test split, beating the best baseline"]
     if c.latency_p99_ms is not None:
         items.append(f"Latency: p99 of one request ≤ {fmt_budget(c.latency_p99_ms)} ms")
@@ -556,7 +422,7 @@ def _because(decision: Decision) -> str:
     match = re.match(r"(?i)chosen option:?.*?\bbecause\b\s*", text)
     if match:
         text = text[match.end() :]
-    return _sentence(text) if text else "it is the best option that meets every decision driver."
+    return fmt.sentence(text) if text else "it is the best option that meets every decision driver."
 
 
 def _outcome(record: RunRecord, spec: DecisionSpec, decision: Decision, options: list[_Option]) -> list[str]:
@@ -612,7 +478,7 @@ def _consequences(spec: DecisionSpec, decision: Decision, options: list[_Option]
         theirs = baseline.measurement.metrics[metric].value
         delta = mine.value - theirs
         words = (
-            f"its {label} of {_metric_with_ci(m, metric, ci_label='95% CI ')} compares with "
+            f"its {label} of {fmt.metric_with_ci(m, metric, ci_label='95% CI ')} compares with "
             f'{fmt_metric(theirs)} for the best baseline, "{baseline.name}" ({delta:+,.3f})'
         )
         bullets.append(("Good" if decision.justified else "Bad", words))
@@ -643,7 +509,7 @@ def _consequences(spec: DecisionSpec, decision: Decision, options: list[_Option]
 
 
 def _confirmation(record: RunRecord, spec: DecisionSpec) -> list[str]:
-    fence = _fence(portable(record.command))
+    fence = fmt.fence(portable(record.command))
     decision = record.decision
     chosen = decision.recommended if decision else None
     if decision is None or chosen is None:
@@ -666,8 +532,8 @@ def _confirmation(record: RunRecord, spec: DecisionSpec) -> list[str]:
     ]
     checks = []
     if record.data.sha256:
-        checks.append(f"the data file still has sha256 {_code(record.data.sha256)}")
-    checks.append(f"the numbers match the run record {_code(_record_file(record))}")
+        checks.append(f"the data file still has sha256 {fmt.code(record.data.sha256)}")
+    checks.append(f"the numbers match the run record {fmt.code(_record_file(record))}")
     if spec.constraints.latency_p99_ms is not None:
         checks.append(
             "in production, the measured p99 latency stays under "
@@ -677,7 +543,9 @@ def _confirmation(record: RunRecord, spec: DecisionSpec) -> list[str]:
     return lines
 
 
-def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option]) -> list[str]:
+def _pros_and_cons(
+    spec: DecisionSpec, decision: Decision, options: list[_Option], evidence: Evidence | None = None
+) -> list[str]:
     metric, label = decision.metric, metric_label(decision.metric)
     n_ranked = sum(1 for o in options if o.verdict and o.verdict.rank is not None)
     lines: list[str] = []
@@ -687,7 +555,7 @@ def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option
         rank = f" (rank {v.rank} of {n_ranked} that passed the gates)" if v and v.rank is not None else ""
         family = _describe(o)
         reasons = [r for r in (v.reasons if v else []) if m is None or m.ok or r != m.reason]
-        why = f" {_capitalized(_sentence('; '.join(reasons)))}" if reasons else ""
+        why = f" {fmt.capitalized(fmt.sentence('; '.join(reasons)))}" if reasons else ""
         lines += ["", f"### {o.name}", "", f"{family[0].upper()}{family[1:]} — **{verdict}**{rank}.{why}", ""]
         bullets: list[_Bullet] = []
         if m is not None and not m.ok:
@@ -706,7 +574,7 @@ def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option
             bullets.append(
                 (
                     polarity,
-                    f"it scores {best}{label} {_metric_with_ci(m, metric, ci_label='95% CI ')} "
+                    f"it scores {best}{label} {fmt.metric_with_ci(m, metric, ci_label='95% CI ')} "
                     "on the test split",
                 )
             )
@@ -716,6 +584,8 @@ def _pros_and_cons(spec: DecisionSpec, decision: Decision, options: list[_Option
             bullets += _constraint_bullets(m, spec.constraints, has_violations=bool(v and v.violations))
         if m is not None:
             bullets += _skill_bullets(m, spec.team_skills)
+            if m.ok:
+                bullets += option_bullets(evidence, m.candidate, metric, decision.best_baseline)
             if m.ok and m.train_time_s is not None:
                 shared = m.details.get("shared_work_s")
                 extra = f", after {fmt_seconds(shared)} s of shared work (embeddings reused by others)"
@@ -751,9 +621,9 @@ def _evidence(record: RunRecord, decision: Decision, options: list[_Option]) -> 
         if v and v.rank is not None:
             verdict += f" (#{v.rank})"
         if m is not None and not m.ok:
-            verdict += f": {_short(m.reason or m.status, 120)}"
+            verdict += f": {fmt.short(m.reason or m.status, 120)}"
         elif v and v.violations:
-            verdict += f": {_short('; '.join(v.violations), 120)}"
+            verdict += f": {fmt.short('; '.join(v.violations), 120)}"
         name = f"**{o.name}**" if o.name == decision.recommended else o.name
         if m is None:
             cells = [name, FAMILY_SHORT.get(o.family, str(o.family))] + [_DASH] * 9 + [verdict]
@@ -764,7 +634,7 @@ def _evidence(record: RunRecord, decision: Decision, options: list[_Option]) -> 
             cells = [
                 name,
                 FAMILY_SHORT.get(o.family, str(o.family)),
-                _metric_with_ci(m, metric),
+                fmt.metric_with_ci(m, metric),
                 " · ".join(f"{metric_label(k)} {fmt_metric(m.metrics[k].value)}" for k in others) or _DASH,
                 fmt_ms(lat.p50_ms if lat else None),
                 fmt_ms(lat.p95_ms if lat else None),
@@ -772,10 +642,10 @@ def _evidence(record: RunRecord, decision: Decision, options: list[_Option]) -> 
                 fmt_int(m.throughput_rows_per_s),
                 fmt_mb(m.size_bytes),
                 fmt_seconds(m.train_time_s),
-                _cost_cell(m.cost_usd_per_1k),
+                fmt.cost_cell(m.cost_usd_per_1k),
                 verdict,
             ]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        rows.append("| " + " | ".join(fmt.cell(c) for c in cells) + " |")
     test_rows = record.splits.sizes.get("test")
     batch = next((m.batch_size for m in record.measurements if m.batch_size), None)
     note = (
@@ -800,13 +670,13 @@ def _audit(record: RunRecord, spec: DecisionSpec) -> list[str]:
         )
         lines += ["| Severity | Finding | Evidence | What was done |", "|---|---|---|---|"]
         for _, f in findings:
-            finding = f"{f.title} ({_code(f.code)})"
+            finding = f"{f.title} ({fmt.code(f.code)})"
             cells = [f.severity, finding, _evidence_text(f), _done(f, spec)]
-            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            lines.append("| " + " | ".join(fmt.cell(c) for c in cells) + " |")
     extra = []
     if spec.audit.drop_columns:
         extra.append(
-            "columns dropped before the run: " + ", ".join(_code(c) for c in spec.audit.drop_columns)
+            "columns dropped before the run: " + ", ".join(fmt.code(c) for c in spec.audit.drop_columns)
         )
     if spec.audit.dedupe:
         extra.append("exact duplicate rows were dropped before splitting")
@@ -825,7 +695,7 @@ def _evidence_text(f: FindingRecord) -> str:
         text = ", ".join(str(x) for x in e[:8]) + (f", … ({len(e)} in all)" if len(e) > 8 else "")
     else:
         text = str(e)
-    return _short(text, 200)
+    return fmt.short(text, 200)
 
 
 def _done(f: FindingRecord, spec: DecisionSpec) -> str:
@@ -838,8 +708,20 @@ def _done(f: FindingRecord, spec: DecisionSpec) -> str:
     return f"nothing yet; suggested: {f.fix}" if f.fix else "recorded only"
 
 
+def _chart_links(number: int | None, charts: Iterable[str]) -> dict[str, str]:
+    from harness.adr.charts import CHARTS
+
+    if number is None:
+        return {}
+    return {CHARTS[c][0]: f"{ASSETS_DIR}/{number:04d}-{c}.svg" for c in charts if c in CHARTS}
+
+
 def _more_information(
-    record: RunRecord, decision: Decision, options: list[_Option], supersedes: str | None
+    record: RunRecord,
+    decision: Decision,
+    options: list[_Option],
+    supersedes: str | None,
+    charts: dict[str, str] | None = None,
 ) -> list[str]:
     lines: list[str] = []
     if supersedes:
@@ -853,6 +735,7 @@ def _more_information(
         ("Latency", rigor.latency_lines(record, decision)),
         ("Seeds", rigor.seed_lines(record, decision)),
     ]
+    sections += more_on_evidence(record, charts or {})
     for title, body in sections:
         if body:
             lines += [f"### {title}", "", *body, ""]
@@ -861,21 +744,23 @@ def _more_information(
     p = record.provenance
     libraries = ", ".join(f"{name} {version or 'not installed'}" for name, version in p.libraries.items())
     seeds = ", ".join(f"{k} = {v}" for k, v in record.seeds.items()) or "none recorded"
-    data = f"{_code(portable(record.data.path))}, {record.data.rows:,} rows × {record.data.n_columns} columns"
+    data = (
+        f"{fmt.code(portable(record.data.path))}, {record.data.rows:,} rows × {record.data.n_columns} columns"
+    )
     if record.data.sha256:
-        data += f", sha256 {_code(record.data.sha256)}"
+        data += f", sha256 {fmt.code(record.data.sha256)}"
     timings = ", ".join(f"{step} {fmt_seconds(s)} s" for step, s in record.timings.items())
     spec_toml = spec_toml_of(record)
-    fence = _fence(spec_toml)
+    fence = fmt.fence(spec_toml)
     lines += [
         "",
         "### Reproducibility",
         "",
-        f"* Run: {_code(record.run_id)}, recorded in {_code(_record_file(record))} "
+        f"* Run: {fmt.code(record.run_id)}, recorded in {fmt.code(_record_file(record))} "
         f"at {record.created_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"* Command: {_code(portable(record.command))}",
+        f"* Command: {fmt.code(portable(record.command))}",
         f"* Data: {data}",
-        f"* Code version: {_code(p.code_version)}",
+        f"* Code version: {fmt.code(p.code_version)}",
         f"* Python: {p.python} on {p.platform}, {p.cpu_count or '?'} CPUs",
         f"* Seeds: {seeds}",
         f"* Libraries: {libraries or 'none recorded'}",
@@ -904,7 +789,7 @@ def _adr_link(ref: str) -> str:
     name = Path(ref).name
     match = re.match(r"^(\d{1,4})(?:-.*\.md)?$", name)
     if not match:
-        return _code(ref)
+        return fmt.code(ref)
     label = f"ADR-{int(match.group(1)):04d}"
     return f"[{label}]({name})" if name.endswith(".md") else label
 
@@ -918,8 +803,11 @@ def render_adr(
     status: str = "proposed",
     date: dt.date | None = None,
     supersedes: str | None = None,
+    number: int | None = None,
+    charts: Iterable[str] = (),
 ) -> str:
-    """The whole MADR 4.0 text of a run's decision. Pure: touches no file."""
+    """The whole MADR 4.0 text of a run's decision. Pure: touches no file. `charts` (names from
+    `harness.adr.charts`) are linked as `assets/NNNN-<name>.svg` when the record's `number` is known."""
     if record.decision is None:
         raise InputError(
             "the run has no decision (it was cancelled before any candidate finished)",
@@ -956,15 +844,27 @@ def render_adr(
         "",
         "## Pros and Cons of the Options",
         "",
-        *_pros_and_cons(spec, decision, options),
+        *_pros_and_cons(spec, decision, options, record.evidence),
         "",
         "## Data audit",
         "",
         *_audit(record, spec),
         "",
+        "## Risks and failure modes",
+        "",
+        *risk_lines(record),
+        "",
+        "## What would change this decision",
+        "",
+        *flip_lines(record),
+        "",
+        "## Monitoring",
+        "",
+        *monitoring_lines(record),
+        "",
         "## More Information",
         "",
-        *_more_information(record, decision, options, supersedes),
+        *_more_information(record, decision, options, supersedes, _chart_links(number, charts)),
     ]
     return "\n".join(parts) + "\n"
 
@@ -996,13 +896,23 @@ def next_number(adr_dir: str | Path) -> int:
     return max(_numbers(Path(adr_dir)), default=0) + 1
 
 
-def write_adr(text: str, adr_dir: str | Path, title: str) -> Path:
-    """Write `text` as `adr_dir/NNNN-<slug>.md` under the next free number; never overwrites anything.
+def write_adr(
+    text: str | Callable[[int], str],
+    adr_dir: str | Path,
+    title: str,
+    *,
+    assets: dict[str, bytes] | None = None,
+) -> Path:
+    """Write `text` as `adr_dir/NNNN-<slug>.md` under the next free number; never overwrites a record.
 
     A number is claimed with an exclusive `.NNNN.claim` file (removed afterwards) so two writers racing for
     the same number both succeed, one taking the next number; the record itself is opened with mode "x".
+    `text` may be a function of the claimed number (the record links its charts by number); `assets`
+    (name → bytes, e.g. SVG charts) are written first as `adr_dir/assets/NNNN-<name>.svg` and removed again
+    if the record cannot be written.
     """
-    data = text.encode("utf-8")  # fail here, before the disk is touched
+    render = text if callable(text) else (lambda _n: text)
+    render(1).encode("utf-8")  # fail here, before the disk is touched
     folder = Path(adr_dir)
     slug = slugify(title)
     folder.mkdir(parents=True, exist_ok=True)
@@ -1019,9 +929,12 @@ def write_adr(text: str, adr_dir: str | Path, title: str) -> Path:
                 number += 1
                 continue
             path = folder / f"{number:04d}-{slug}.md"
+            data = render(number).encode("utf-8")
+            written = _write_assets(folder / ASSETS_DIR, number, assets or {})
             try:
                 handle = open(path, "xb")  # noqa: SIM115 - the except below must see a half-written file
             except FileExistsError:
+                _remove(written)
                 number += 1
                 continue
             try:
@@ -1032,6 +945,7 @@ def write_adr(text: str, adr_dir: str | Path, title: str) -> Path:
             except BaseException:
                 with contextlib.suppress(OSError):
                     path.unlink()  # ours: created above with mode "x"
+                _remove(written)
                 raise
             return path
         finally:
@@ -1042,6 +956,28 @@ def write_adr(text: str, adr_dir: str | Path, title: str) -> Path:
         where=str(folder),
         fix="remove stale .NNNN.claim files from the folder",
     )
+
+
+def _write_assets(folder: Path, number: int, assets: dict[str, bytes]) -> list[Path]:
+    written: list[Path] = []
+    if not assets:
+        return written
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for name, data in assets.items():
+            path = folder / f"{number:04d}-{name}.svg"
+            _replace_atomically(path, data)  # a stale file of an unwritten record may sit under this number
+            written.append(path)
+    except BaseException:
+        _remove(written)
+        raise
+    return written
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 # ---- reading records back ---------------------------------------------------------------------------------
@@ -1201,7 +1137,8 @@ def update_index(adr_dir: str | Path) -> Path:
     folder = Path(adr_dir)
     folder.mkdir(parents=True, exist_ok=True)
     rows = [
-        f"| [{a.number:04d}]({a.path.name}) | {_cell(a.title)} | {_cell(a.status)} | {_cell(a.date)} |"
+        f"| [{a.number:04d}]({a.path.name}) | {fmt.cell(a.title)} | {fmt.cell(a.status)} | "
+        f"{fmt.cell(a.date)} |"
         for a in list_adrs(folder)
     ]
     text = "\n".join(
