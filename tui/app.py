@@ -160,7 +160,7 @@ class ArchbenchApp(App[None]):
 
     # ---- navigation ---------------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.query_one("#tabs", TabbedContent).active = tab
         self.call_after_refresh(self._focus_pane, tab)
 
     def _focus_pane(self, tab: str) -> None:
@@ -173,6 +173,8 @@ class ArchbenchApp(App[None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id != "tabs":  # the Results tab's own tabs
+            return
         if event.pane.id == "data":
             self.query_one(DataView).show_spec(self.spec)
         elif event.pane.id == "adr":
@@ -329,7 +331,12 @@ class ArchbenchApp(App[None]):
         self._stop_clock()
         result = message.result
         self.result = result
-        self.query_one(ResultsView).show(result.measurements, result.decision, cancelled=result.cancelled)
+        self.query_one(ResultsView).show(
+            result.measurements,
+            result.decision,
+            cancelled=result.cancelled,
+            evidence=getattr(result.record, "evidence", None),
+        )
         view = self.query_one(RunView)
         if result.cancelled:
             view.set_status("Run cancelled; the candidates that finished are on the Results tab.", "yellow")

@@ -125,15 +125,150 @@ def fixed_record(spec: DecisionSpec, measurements: list[Measurement], decision: 
     )
 
 
-def fixed_result(spec: DecisionSpec, *, cancelled: bool = False, upto: int | None = None) -> RunResult:
+def _slice(label: str, rows: int, auc: float, base: float, vs: tuple[float, float], **kw: Any) -> Any:
+    from harness.evidence.model import Interval, SliceScore
+
+    return SliceScore(
+        column=label.split(" ")[0],
+        label=label,
+        rows=rows,
+        score=Interval(value=auc, low=auc - 0.08, high=min(auc + 0.08, 1.0)),
+        baseline=base,
+        vs_baseline=Interval(value=auc - base, low=vs[0], high=vs[1]),
+        **kw,
+    )
+
+
+def _calibration(name: str, ece: float, threshold: float, improves: bool) -> Any:
+    from harness.evidence.model import Calibration, ReliabilityBin
+
+    return Calibration(
+        candidate=name,
+        ece=ece,
+        curve=[
+            ReliabilityBin(predicted=0.05, observed=0.08, rows=40),
+            ReliabilityBin(predicted=0.55, observed=0.45, rows=12),
+            ReliabilityBin(predicted=0.92, observed=0.85, rows=8),
+        ],
+        log_loss=0.412,
+        calibrated_method="isotonic",
+        calibrated_log_loss=0.398 if improves else 0.431,
+        calibrated_ece=ece / 2,
+        improves=improves,
+        threshold=threshold,
+        threshold_metric="f1",
+    )
+
+
+def fixed_evidence() -> Any:
+    """Evidence for `fixed_measurements()` with lightgbm chosen: fixed test inputs, shaped like
+    `harness.evidence.collect`'s output (a hidden regression, a suspected leak, two flips)."""
+    from harness.evidence.model import (
+        CandidateSlices,
+        Evidence,
+        FailureMode,
+        FeatureImportance,
+        Flip,
+        LeakCheck,
+        Monitoring,
+        Perturbation,
+        Robustness,
+    )
+
+    lgbm_slices = [
+        _slice("channel = app", 70, 0.88, 0.72, (0.05, 0.27)),
+        _slice("channel = store", 62, 0.61, 0.74, (-0.22, -0.04), p_worse=0.012, hidden_regression=True),
+        _slice("channel = web", 68, 0.93, 0.69, (0.12, 0.36)),
+    ]
+    xgb_slices = [
+        _slice("amount < 60", 90, 0.79, 0.70, (-0.01, 0.19)),
+        _slice("amount ≥ 150", 40, 0.97, 0.73, (0.11, 0.37)),
+    ]
+    return Evidence(
+        chosen="lightgbm",
+        slices=[
+            CandidateSlices(candidate="lightgbm", slices=lgbm_slices, worst=lgbm_slices[1]),
+            CandidateSlices(candidate="xgboost", slices=xgb_slices, worst=xgb_slices[0]),
+        ],
+        calibration=[
+            _calibration("lightgbm", 0.041, 0.37, improves=True),
+            _calibration("xgboost", 0.087, 0.52, improves=False),
+        ],
+        robustness=[
+            Robustness(
+                candidate="lightgbm",
+                rows=60,
+                clean=0.86,
+                perturbations=[
+                    Perturbation(
+                        name="numeric noise",
+                        detail="Gaussian noise at 10% of each numeric column's train SD",
+                        score=0.83,
+                        drop=0.03,
+                        changed=0.05,
+                    ),
+                    Perturbation(
+                        name="amount up → score not down",
+                        detail="amount raised by one train SD on every row",
+                        violations=0.02,
+                    ),
+                ],
+            )
+        ],
+        failure_modes=[
+            FailureMode(
+                kind="confident_wrong",
+                title="Confidently wrong",
+                evidence="40% of the 9 test errors were made with confidence ≥ 0.9",
+                response="route the 6 least-confident rows (10%) to a human fraud analyst",
+                severity=0.4,
+            ),
+            FailureMode(
+                kind="stale",
+                title="Stale model",
+                evidence="no time column: decay over time cannot be measured on this data",
+                response="retrain monthly and watch the monitoring signals",
+                measured=False,
+            ),
+        ],
+        flips=[
+            Flip(
+                driver="latency_p99_ms",
+                condition="below 0.5 ms",
+                value=0.2,
+                chooses="single-feature-rule",
+                kind="constraint",
+            ),
+            Flip(driver="team_skills.lightgbm", condition="= none", value="none", chooses=None, kind="skill"),
+        ],
+        leak=LeakCheck(
+            candidate="lightgbm",
+            lift=0.36,
+            importances=[
+                FeatureImportance(feature="distance_km", drop=0.27, share_of_lift=0.75),
+                FeatureImportance(feature="amount", drop=0.05, share_of_lift=0.14),
+            ],
+            suspected="distance_km",
+        ),
+        monitoring=Monitoring(candidate="lightgbm", signals=["PSI of the score distribution ≥ 0.2"]),
+        skipped={"learning curves": "turned off ([evidence] learning_curves = false)"},
+    )
+
+
+def fixed_result(
+    spec: DecisionSpec, *, cancelled: bool = False, upto: int | None = None, evidence: bool = False
+) -> RunResult:
     from harness.decide import decide
 
     measurements = fixed_measurements()[:upto]
     decision = decide(measurements, spec, metric="roc_auc") if measurements else None
+    record = fixed_record(spec, measurements, decision)
+    if evidence:
+        record.evidence = fixed_evidence()
     return RunResult(
         run_id="20250115T120000Z-abcd",
         spec=spec,
-        record=fixed_record(spec, measurements, decision),
+        record=record,
         measurements=measurements,
         decision=decision,
         findings=[],
@@ -148,12 +283,20 @@ class FakeRunner:
     `pause_after`: block after that many candidates until `resume` is set (the cancel test cancels there).
     `error`: raise it after the data step, as the real runner does for bad data or a blocked audit.
     `progress_events`: progress updates per candidate (a fast producer, to check the UI is not flooded).
+    `evidence`: the record carries `fixed_evidence()` (by default it has none, like a record from before the
+    evidence step).
     """
 
     def __init__(
-        self, *, pause_after: int | None = None, error: Exception | None = None, progress_events: int = 50
+        self,
+        *,
+        pause_after: int | None = None,
+        error: Exception | None = None,
+        progress_events: int = 50,
+        evidence: bool = False,
     ) -> None:
         self.pause_after = pause_after
+        self.evidence = evidence
         self.error = error
         self.progress_events = progress_events
         self.paused = threading.Event()
@@ -191,7 +334,7 @@ class FakeRunner:
             emit(ev.CandidateFinished(m.candidate, m))
             done += 1
         emit(ev.StepFinished("candidates", 3.0))
-        result = fixed_result(spec, cancelled=cancelled, upto=done)
+        result = fixed_result(spec, cancelled=cancelled, upto=done, evidence=self.evidence)
         emit(ev.StepStarted("decide"))
         if result.decision is not None:
             emit(ev.DecisionMade(result.decision))

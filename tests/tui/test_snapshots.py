@@ -58,6 +58,12 @@ def test_results_tab(snap_compare: Any, tiny_spec: Path, make_app: MakeApp) -> N
     assert snap_compare(app, terminal_size=SIZE, run_before=_then("ctrl+r", "f4"))
 
 
+def test_results_slices_of_the_chosen_option(snap_compare: Any, tiny_spec: Path, make_app: MakeApp) -> None:
+    """The evidence tabs at 80×24: focus on the Results tab's own tabs, one step right to Slices."""
+    app = make_app(tiny_spec, run=FakeRunner(evidence=True))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_then("ctrl+r", "f4", "tab", "tab", "right"))
+
+
 def test_adr_tab(snap_compare: Any, tiny_spec: Path, make_app: MakeApp) -> None:
     app = make_app(tiny_spec, run=FakeRunner())
     assert snap_compare(app, terminal_size=SIZE, run_before=_then("ctrl+r", "f5"))

@@ -1,22 +1,35 @@
-"""Results: the sortable leaderboard, the latency-vs-quality Pareto plot, per-candidate details and the
-recommendation with its reasons. Reads `RunResult.measurements` and `RunResult.decision` only."""
+"""Results: the recommendation with its reasons, the sortable leaderboard and, in tabs below it, the
+latency-vs-quality Pareto plot with the selected candidate's details, its slices, calibration and robustness,
+the chosen option's failure modes and leak check, and what would change the decision. Reads
+`RunResult.measurements`, `RunResult.decision` and the record's evidence (`RunRecord.evidence`) only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from harness.measure.catalog import METRICS
 from harness.results import CandidateVerdict, Decision, Measurement
+from tui.widgets.evidence import (
+    NO_EVIDENCE,
+    calibration_text,
+    failures_text,
+    flips_text,
+    robustness_text,
+    slices_text,
+)
 from tui.widgets.pareto import ParetoPlot, PlotPoint
+
+if TYPE_CHECKING:
+    from harness.evidence.model import Evidence
 
 _VERDICT_STYLE = {
     "recommended": "bold green",
@@ -25,6 +38,16 @@ _VERDICT_STYLE = {
     "rejected": "red",
     "failed": "bold red",
     "not_justified": "yellow",
+}
+
+
+NOT_RUN = "Run the harness (ctrl+r) to see the evidence."
+EVIDENCE_PANES = {
+    "res-slices": "Slices",
+    "res-calibration": "Calibration",
+    "res-robustness": "Robustness",
+    "res-failures": "Failure modes",
+    "res-flips": "Flips",
 }
 
 
@@ -178,16 +201,26 @@ class ResultsView(VerticalScroll):
         self._columns: list[Column] = []
         self._sort_index = 0
         self._reverse = False
+        self.evidence: Evidence | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Run the harness (ctrl+r) to see results.", id="recommendation")
         yield DataTable(id="leaderboard", cursor_type="row", zebra_stripes=True)
-        with Horizontal(id="results-lower"):
-            yield ParetoPlot(id="pareto")
-            yield Static("", id="candidate-details")
+        with TabbedContent(id="results-tabs"):
+            with TabPane("Overview", id="res-overview"), Horizontal(id="results-lower"):
+                yield ParetoPlot(id="pareto")
+                yield Static("", id="candidate-details")
+            for pane_id, title in EVIDENCE_PANES.items():
+                with TabPane(title, id=pane_id):
+                    yield Static(NOT_RUN, id=f"ev-{pane_id.removeprefix('res-')}", classes="evidence")
 
     def show(
-        self, measurements: list[Measurement], decision: Decision | None, *, cancelled: bool = False
+        self,
+        measurements: list[Measurement],
+        decision: Decision | None,
+        *,
+        cancelled: bool = False,
+        evidence: Evidence | None = None,
     ) -> None:
         verdicts = {v.candidate: v for v in decision.verdicts} if decision else {}
         self.metric = (
@@ -196,6 +229,7 @@ class ResultsView(VerticalScroll):
         self._columns = columns_for(self.metric)
         self._rows = [(m, verdicts.get(m.candidate)) for m in measurements]
         self._sort_index, self._reverse = 0, False
+        self.evidence = evidence
         self.query_one("#recommendation", Static).update(recommendation_text(decision, cancelled))
         self._fill()
         info = METRICS.get(self.metric)
@@ -209,6 +243,7 @@ class ResultsView(VerticalScroll):
             greater_is_better=info.greater_is_better if info else True,
             y_label=info.label if info else self.metric,
         )
+        self._show_chosen()
         self._show_details(0)
 
     def _fill(self) -> None:
@@ -253,5 +288,32 @@ class ResultsView(VerticalScroll):
         details = self.query_one("#candidate-details", Static)
         if 0 <= index < len(self._rows):
             details.update(details_text(*self._rows[index], self.metric))
+            self._show_candidate_evidence(self._rows[index][0].candidate)
         else:
             details.update("")
+            self._show_candidate_evidence(None)
+
+    def _show_candidate_evidence(self, candidate: str | None) -> None:
+        """The selected candidate's slices, calibration and robustness (as recorded by the harness)."""
+        panes = {key: self.query_one(f"#ev-{key}", Static) for key in ("slices", "calibration", "robustness")}
+        if self.evidence is None or candidate is None:
+            for pane in panes.values():
+                pane.update(NO_EVIDENCE if self.evidence is None else "")
+            return
+        info = METRICS.get(self.metric)
+        label = info.label if info else self.metric
+        gib = info.greater_is_better if info else True
+        panes["slices"].update(slices_text(self.evidence, candidate, label, greater_is_better=gib))
+        panes["calibration"].update(calibration_text(self.evidence, candidate))
+        panes["robustness"].update(robustness_text(self.evidence, candidate, label))
+
+    def _show_chosen(self) -> None:
+        """The chosen option's failure modes and leak check; what would change the decision."""
+        failures = self.query_one("#ev-failures", Static)
+        flips = self.query_one("#ev-flips", Static)
+        if self.evidence is None:
+            failures.update(NO_EVIDENCE)
+            flips.update(NO_EVIDENCE)
+        else:
+            failures.update(failures_text(self.evidence))
+            flips.update(flips_text(self.evidence))
