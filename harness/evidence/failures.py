@@ -263,15 +263,12 @@ def staleness(ctx: EvidenceContext, name: str) -> FailureMode:
         # how far it may fall before retraining: the decision's own equivalence margin (else 2%)
         margin = ctx.decision.equivalence_margin or abs(values[0]) * 0.02
         windows_to = max(margin, 1e-9) / decay
-        cadence = (
-            f"{max(windows_to * span / len(windows), 1):.0f} days"
-            if span
-            else f"{windows_to:.1f} test windows"
-        )
+        days = round(max(windows_to * span / len(windows), 1)) if span else None
+        cadence = f"{windows_to:.1f} test windows" if days is None else f"{days} days" if days > 1 else "day"
         response = (
-            f"retrain at least every {cadence}: {label} falls by {decay:.3f} per window{per}, and {margin:.3f} "
-            "is the margin the decision treats as no difference; alert when the monitored score distribution "
-            "drifts"
+            f"retrain at least every {cadence}: {label} falls by {decay:.3f} per window{per}, and "
+            f"{margin:.3f} is the margin the decision treats as no difference; alert when the monitored "
+            "score distribution drifts"
         )
         severity = min(1.0, decay / max(abs(values[0]), 1e-9) * 5)
     else:
