@@ -504,6 +504,7 @@ def _evidence(
         test_preds={n: f.test_preds for n, (f, _m) in fitted.items() if f.test_preds is not None},
         dev_preds={n: f.dev_preds for n, (f, _m) in fitted.items() if f.dev_preds is not None},
         folds=folds or None,
+        strategy=str(splits.strategy),
         seed=spec.seed,
     )
     budget = default_budget(spec, timings.get("candidates", 0.0))

@@ -215,7 +215,7 @@ class EvidenceOptions(_Strict):
         '"increasing" } (fraud risk must not fall as the amount rises).',
     )
     leak_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        0.6,
+        0.75,
         description="A single feature carrying at least this share of the chosen model's lift over chance "
         "(permutation importance on dev) is reported as a suspected leak.",
     )
@@ -223,8 +223,8 @@ class EvidenceOptions(_Strict):
     robustness: bool = Field(True, description="Score each candidate on perturbed copies of the test rows.")
     time_budget_s: Annotated[float, Field(gt=0, le=86_400)] | None = Field(
         None,
-        description="Wall-clock budget of the evidence steps; default: a quarter of the training time, at "
-        "least 20 s.",
+        description="Wall-clock budget of the costly evidence steps (learning curves, robustness); default: "
+        "15% of the training time, at least 15 s.",
     )
 
 

@@ -3,7 +3,7 @@ curves, failure modes, what would flip the decision, leak suspicion and the moni
 
 Each step is timed and isolated: one that fails is recorded in `Evidence.skipped` with its reason and the run
 goes on. The costly steps (learning curves refit models; robustness predicts perturbed copies) share a time
-budget (`[evidence] time_budget_s`, default a quarter of the training time, at least 20 s), so the evidence
+budget (`[evidence] time_budget_s`, default 15% of the training time, at least 15 s), so the evidence
 never dominates the run; what the budget cut is said.
 """
 
@@ -18,13 +18,14 @@ from harness.evidence.model import Evidence
 
 __all__ = ["Evidence", "EvidenceContext", "check_options", "collect", "default_budget"]
 
-MIN_BUDGET_S = 20.0
+MIN_BUDGET_S = 15.0
+BUDGET_SHARE = 0.15  # of the candidates' training time: the evidence must not dominate the run
 
 
 def default_budget(spec: Any, training_s: float) -> float:
     if spec.evidence.time_budget_s is not None:
         return float(spec.evidence.time_budget_s)
-    return max(MIN_BUDGET_S, 0.25 * training_s)
+    return max(MIN_BUDGET_S, BUDGET_SHARE * training_s)
 
 
 def check_options(spec: Any, columns: list[str], numeric: list[str]) -> None:

@@ -145,8 +145,22 @@ def calibrate(ctx: EvidenceContext, name: str) -> Calibration | None:
     out.calibrated_method = method  # type: ignore[assignment]
     out.calibrated_log_loss = _log_loss(y, calibrated, k)
     out.calibrated_ece = reliability(*_event(task.kind, y, calibrated, positive))[0]
-    out.improves = bool(out.log_loss is not None and out.calibrated_log_loss < out.log_loss)
+    out.improves_p = _improvement_p(y, proba, calibrated)
+    out.improves = bool(out.calibrated_log_loss < (out.log_loss or 0.0) and out.improves_p < 0.05)
     return out
+
+
+def _improvement_p(y: np.ndarray, before: np.ndarray, after: np.ndarray) -> float:
+    """One-sided paired t-test (scipy) on the per-row log loss: is the calibrated variant lower on the same
+    test rows? A lower mean alone could be noise."""
+    from scipy.stats import ttest_rel
+
+    rows = np.arange(len(y))
+    loss_before = -np.log(np.clip(before[rows, y], _EPS, 1.0))
+    loss_after = -np.log(np.clip(after[rows, y], _EPS, 1.0))
+    if np.allclose(loss_before, loss_after):
+        return 1.0
+    return float(ttest_rel(loss_before, loss_after, alternative="greater").pvalue)
 
 
 def measure_calibration(ctx: EvidenceContext) -> list[Calibration]:

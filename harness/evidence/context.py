@@ -29,6 +29,7 @@ class EvidenceContext:
     test_preds: dict[str, Predictions]
     dev_preds: dict[str, Predictions] = field(default_factory=dict)
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None
+    strategy: str = "stratified"  # how test was split off: time | group | stratified | random
     seed: int = 0
     deadline: float = float("inf")  # time.monotonic() value; steps past it are skipped and say so
 

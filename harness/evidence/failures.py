@@ -164,7 +164,8 @@ def out_of_distribution(ctx: EvidenceContext, name: str) -> FailureMode:
         return FailureMode(
             kind="out_of_distribution",
             title="Out of distribution",
-            evidence=f"{n_far:,} test rows lie outside the training support; too few to score "
+            evidence=f"{n_far:,} test {'row lies' if n_far == 1 else 'rows lie'} outside the training "
+            "support; too few to score "
             f"(need {ctx.spec.evidence.min_slice_rows})",
             response="log rows with unseen categories or out-of-range values in production: they are the "
             "first drift signal",
@@ -250,10 +251,10 @@ def staleness(ctx: EvidenceContext, name: str) -> FailureMode:
     span = _span(np.asarray(times)[order])
     per = f" (≈ {span / len(windows):.0f} days each)" if span else ""
     shown = ", ".join(f"{v:.3f}" for v in values)
-    split = str(ctx.spec.data.split)
+    split = ctx.strategy
     caveat = (
         ""
-        if split in ("time", "auto") and ctx.spec.data.group_column is None
+        if split == "time"
         else (
             f"; the split is {split}, so test spans the training period: this is variation over time, not "
             "decay after training"

@@ -16,6 +16,7 @@ from harness.evidence.model import FeatureImportance, LeakCheck
 from harness.types import TaskKind
 
 REPEATS = 3
+CONCENTRATION = 0.6  # the top feature's share of all features' (positive) permutation importance
 MAX_ROWS = 5000
 
 
@@ -66,14 +67,26 @@ def leak_check(ctx: EvidenceContext, name: str) -> LeakCheck | None:
     importances.sort(key=lambda f: -f.drop)
     threshold = ctx.spec.evidence.leak_share
     top = importances[0] if importances else None
+    positive = sum(max(f.drop, 0.0) for f in importances)
+    concentration = top.drop / positive if top is not None and positive > 0 else None
     suspected = None
+    # Both: the feature carries most of the lift, and the model barely uses anything else. A strong but
+    # legitimate feature in an interacting model (fraud's `amount`: 63% of the lift, 28% of the importance)
+    # fails the second; a label copy with noise passes both (89% and 97% in the planted test).
     if (
         top is not None
+        and len(importances) > 1
         and top.share_of_lift is not None
         and top.share_of_lift >= threshold
-        and len(importances) > 1
+        and concentration is not None
+        and concentration >= CONCENTRATION
     ):
         suspected = top.feature
     return LeakCheck(
-        candidate=name, lift=lift, importances=importances[:10], suspected=suspected, threshold=threshold
+        candidate=name,
+        lift=lift,
+        importances=importances[:10],
+        suspected=suspected,
+        threshold=threshold,
+        concentration=concentration,
     )

@@ -19,6 +19,7 @@ from harness.evidence.model import CurvePoint, LearningCurve
 from harness.types import Family
 
 FRACTIONS = (0.1, 0.25, 0.5)
+MAX_FOLDS = 3  # a curve's shape needs fewer folds than the selection did
 MIN_ROWS = 20
 
 
@@ -48,7 +49,7 @@ def curve_of(ctx: EvidenceContext, name: str, deadline: float) -> LearningCurve 
     train, dev, task = ctx.train, ctx.dev, ctx.task
     strat = task.is_classification
     rng = np.random.default_rng(ctx.seed)
-    plan = ctx.folds or [(np.arange(len(train)), np.array([], dtype=int))]
+    plan = (ctx.folds or [(np.arange(len(train)), np.array([], dtype=int))])[:MAX_FOLDS]
     perms = [rng.permutation(fit) for fit, _ in plan]
     hooks = TrainingHooks(deadline=deadline)
     points: list[CurvePoint] = []
@@ -73,8 +74,8 @@ def curve_of(ctx: EvidenceContext, name: str, deadline: float) -> LearningCurve 
             break
         points.append(_point(fraction, rows_used, scores))
     full = tuning.get("best_cv") if ctx.folds else None
-    if full:
-        points.append(_point(1.0, [len(f) for f, _ in plan], list(full)))
+    if full:  # the tuning's own fold scores: the same folds, all the fit rows
+        points.append(_point(1.0, [len(f) for f, _ in plan], list(full)[: len(plan)]))
     elif name in ctx.dev_preds and len(dev):
         mv = metric_on(task, dev.y, ctx.dev_preds[name], ctx.metric, seed=0)
         if mv is not None:

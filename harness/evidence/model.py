@@ -62,6 +62,7 @@ class Calibration(BaseModel):
     ece: float  # expected calibration error, 10 equal-width bins
     curve: list[ReliabilityBin] = Field(default_factory=list)
     log_loss: float | None = None
+    improves_p: float | None = None  # paired one-sided t-test on per-row log loss, calibrated vs not
     calibrated_method: Literal["isotonic", "platt", "temperature"] | None = None
     calibrated_log_loss: float | None = None  # on test, calibrator fit on dev
     calibrated_ece: float | None = None
@@ -130,7 +131,8 @@ class LeakCheck(BaseModel):
     lift: float  # the model's dev metric over a no-information prediction
     importances: list[FeatureImportance] = Field(default_factory=list)
     suspected: str | None = None  # the feature, when one carries at least `threshold` of the lift
-    threshold: float = 0.6
+    threshold: float = 0.75
+    concentration: float | None = None  # the top feature's share of the summed importance
 
 
 class Distribution(BaseModel):

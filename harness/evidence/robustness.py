@@ -17,7 +17,8 @@ from harness.evidence.context import EvidenceContext, advantage, metric_on
 from harness.evidence.model import Perturbation, Robustness
 from harness.types import TaskKind
 
-MAX_ROWS = 2000
+MAX_ROWS = 20_000  # tables: predicting is cheap, and a rare class needs rows for a stable metric
+MAX_TEXT_ROWS = 1000  # text: every perturbed copy is encoded again
 RATE = 0.10  # share of cells (or words) perturbed
 NOISE_SD = 0.10  # numeric noise, in train standard deviations
 UNSEEN = "__unseen__"
@@ -119,7 +120,14 @@ def _score_of(task_kind: TaskKind, preds: Predictions, positive: int) -> np.ndar
     return None
 
 
-def _changed(task_kind: TaskKind, a: Predictions, b: Predictions, y_sd: float) -> float | None:
+def _changed(
+    task_kind: TaskKind, a: Predictions, b: Predictions, y_sd: float, cut: float | None, positive: int
+) -> float | None:
+    """Share of rows whose served decision changed: the label at the candidate's threshold (binary), the
+    label (multiclass), a move of more than 0.1 target SD (regression)."""
+    if task_kind is TaskKind.BINARY and cut is not None and a.proba is not None and b.proba is not None:
+        pa = np.asarray(a.proba)[:, positive] >= cut
+        return float(np.mean(pa != (np.asarray(b.proba)[:, positive] >= cut)))
     if task_kind is TaskKind.REGRESSION:
         if a.values is None or b.values is None:
             return None
@@ -161,7 +169,9 @@ def robustness_of(ctx: EvidenceContext, name: str, rows: np.ndarray) -> Robustne
         if mv is not None:
             p.score = mv.value
             p.drop = advantage(clean.value, mv.value, ctx.greater_is_better)
-        p.changed = _changed(task.kind, clean_preds, preds, y_sd)
+        positive = 1 if task.positive_index is None else task.positive_index
+        cut = ctx.measurements[name].details.get("threshold")
+        p.changed = _changed(task.kind, clean_preds, preds, y_sd, cut, positive)
         out.perturbations.append(p)
     out.perturbations += _directional(ctx, name, sample, clean_preds)
     return out
@@ -203,7 +213,8 @@ def measure_robustness(ctx: EvidenceContext, budget_s: float) -> tuple[list[Robu
     if ctx.task.kind is TaskKind.QA:
         return [], "QA answers are not perturbed (robustness is measured for tables and text classification)"
     n = len(ctx.test)
-    rows = np.sort(np.random.default_rng(ctx.seed).choice(n, size=min(n, MAX_ROWS), replace=False))
+    cap = MAX_TEXT_ROWS if ctx.task.text_columns else MAX_ROWS
+    rows = np.sort(np.random.default_rng(ctx.seed).choice(n, size=min(n, cap), replace=False))
     started, out, left = time.monotonic(), [], []
     for name in ctx.ranked():
         if name not in ctx.models:
