@@ -215,7 +215,7 @@ class EvidenceOptions(_Strict):
         '"increasing" } (fraud risk must not fall as the amount rises).',
     )
     leak_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        0.75,
+        0.6,
         description="A single feature carrying at least this share of the chosen model's lift over chance "
         "(permutation importance on dev) is reported as a suspected leak.",
     )

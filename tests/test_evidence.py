@@ -122,6 +122,20 @@ def test_a_column_that_encodes_the_label_with_noise_is_a_suspected_leak(tmp_path
     leak_check = result.record.evidence.leak
     assert leak_check is not None and leak_check.suspected == "score_after", leak_check
     assert "Too good to be true?" in result.adr_path.read_text()
+    (tmp_path / "known").mkdir()
+    known = _run(
+        tmp_path / "known",
+        df,
+        candidates={
+            "include": ["zero-rule", "linear"],
+            "exclude": ["single-feature-rule"],
+            "tuning_trials": 2,
+        },
+        audit={"acknowledge": ["suspected_leak:score_after"]},
+    )
+    assert known.record.evidence.leak.acknowledged
+    text = known.adr_path.read_text()
+    assert "Too good to be true?" not in text and "known at prediction time" in text
 
 
 def test_no_leak_is_suspected_when_the_lift_is_spread_over_features(tmp_path: Path) -> None:

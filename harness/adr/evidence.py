@@ -32,7 +32,13 @@ def risk_lines(record: RunRecord) -> list[str]:
     for i, f in enumerate(ev.failure_modes, 1):
         state = "" if f.measured else " (not measured here)"
         lines.append(f"{i}. **{f.title}**{state}: {sentence(f.evidence)} Response: {sentence(f.response)}")
-    if ev.leak is not None and ev.leak.suspected:
+    if ev.leak is not None and ev.leak.suspected and ev.leak.acknowledged:
+        lines += [
+            "",
+            f"`{ev.leak.suspected}` carries most of {ev.leak.candidate}'s lift; the team has confirmed it is "
+            f"known at prediction time (`[audit] acknowledge` has `suspected_leak:{ev.leak.suspected}`).",
+        ]
+    elif ev.leak is not None and ev.leak.suspected:
         top = ev.leak.importances[0]
         share = f"{top.share_of_lift:.0%}" if top.share_of_lift is not None else "most"
         lines += [
@@ -40,7 +46,9 @@ def risk_lines(record: RunRecord) -> list[str]:
             f"**Too good to be true?** `{ev.leak.suspected}` alone carries {share} of "
             f"{ev.leak.candidate}'s lift over a no-information prediction (permutation importance on dev; "
             f"the threshold is {ev.leak.threshold:.0%}). Check that it is known at prediction time and is "
-            "not recorded after the outcome; if it is not, drop it (`[audit] drop_columns`) and re-run.",
+            "not recorded after the outcome; if it is recorded later, drop it (`[audit] drop_columns`) and "
+            f"re-run; if it is known in time, add `suspected_leak:{ev.leak.suspected}` to "
+            "`[audit] acknowledge`.",
         ]
     hidden = [
         (s.candidate, x)

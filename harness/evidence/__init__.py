@@ -72,7 +72,8 @@ def collect(
     ev.calibration = step("calibration", lambda: calibration.measure_calibration(ctx)) or []
     chosen = ctx.chosen
     if chosen is not None:
-        ev.leak = step("leak", lambda: leak.leak_check(ctx, chosen))
+        model = ctx.best_model
+        ev.leak = step("leak", lambda: leak.leak_check(ctx, model)) if model else None
         ev.failure_modes = step("failure modes", lambda: failures.failure_modes(ctx, chosen)) or []
         ev.monitoring = step("monitoring", lambda: monitoring.monitoring_reference(ctx, chosen, ev.leak))
     ev.flips = (

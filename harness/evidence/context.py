@@ -51,6 +51,22 @@ class EvidenceContext:
         return None
 
     @property
+    def best_model(self) -> str | None:
+        """The model whose lift the leak check explains: the recommendation unless that is a baseline, else
+        the best-ranked non-baseline candidate (a baseline has no lift over itself to explain)."""
+        from harness.types import Family
+
+        d = self.decision
+        non_baseline = [
+            v.candidate
+            for v in sorted(d.verdicts, key=lambda v: v.rank if v.rank is not None else 999)
+            if v.family is not Family.BASELINE and v.candidate in self.dev_models
+        ]
+        if d.recommended in non_baseline:
+            return d.recommended
+        return non_baseline[0] if non_baseline else None
+
+    @property
     def baseline(self) -> str | None:
         name = self.decision.best_baseline
         return name if name in self.test_preds else None

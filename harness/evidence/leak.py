@@ -15,6 +15,9 @@ from harness.evidence.context import EvidenceContext, advantage, metric_on
 from harness.evidence.model import FeatureImportance, LeakCheck
 from harness.types import TaskKind
 
+ACK_PREFIX = (
+    "suspected_leak:"  # `[audit] acknowledge = ["suspected_leak:<feature>"]`: known at prediction time
+)
 REPEATS = 3
 CONCENTRATION = 0.6  # the top feature's share of all features' (positive) permutation importance
 MAX_ROWS = 5000
@@ -82,7 +85,9 @@ def leak_check(ctx: EvidenceContext, name: str) -> LeakCheck | None:
         and concentration >= CONCENTRATION
     ):
         suspected = top.feature
+    acknowledged = f"{ACK_PREFIX}{suspected}" in ctx.spec.audit.acknowledge if suspected else False
     return LeakCheck(
+        acknowledged=acknowledged,
         candidate=name,
         lift=lift,
         importances=importances[:10],

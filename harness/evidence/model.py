@@ -131,8 +131,9 @@ class LeakCheck(BaseModel):
     lift: float  # the model's dev metric over a no-information prediction
     importances: list[FeatureImportance] = Field(default_factory=list)
     suspected: str | None = None  # the feature, when one carries at least `threshold` of the lift
-    threshold: float = 0.75
+    threshold: float = 0.6
     concentration: float | None = None  # the top feature's share of the summed importance
+    acknowledged: bool = False  # the team confirmed the feature is known at prediction time
 
 
 class Distribution(BaseModel):
