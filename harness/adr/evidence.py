@@ -195,7 +195,7 @@ def more_information(record: RunRecord, charts: dict[str, str]) -> list[tuple[st
     out: list[tuple[str, list[str]]] = []
     if charts:
         out.append(("Charts", [f"![{title}]({path})" for title, path in charts.items()]))
-    if ev.chosen and (cs := ev.slices_of(ev.chosen)) is not None and cs.slices:
+    if ev.chosen and (cs := ev.slices_of(ev.chosen)) is not None and (cs.slices or cs.per_class):
         rows = [
             [
                 x.label,
@@ -208,18 +208,22 @@ def more_information(record: RunRecord, charts: dict[str, str]) -> list[tuple[st
             ]
             for x in cs.slices
         ]
-        lines = _table(
-            [
-                "Slice",
-                "Rows",
-                f"{label} (95% CI)",
-                f"{d.best_baseline}",
-                "Advantage (95% CI)",
-                "Holm p (worse)",
-                "",
-            ],
-            rows,
-            ["---", "---:", "---:", "---:", "---:", "---:", "---"],
+        lines = (
+            _table(
+                [
+                    "Slice",
+                    "Rows",
+                    f"{label} (95% CI)",
+                    f"{d.best_baseline}",
+                    "Advantage (95% CI)",
+                    "Holm p (worse)",
+                    "",
+                ],
+                rows,
+                ["---", "---:", "---:", "---:", "---:", "---:", "---"],
+            )
+            if rows
+            else [f"No slice has {record.decision_spec().evidence.min_slice_rows} test rows or more."]
         )
         if cs.per_class:
             lines += [
