@@ -1,6 +1,6 @@
-"""Data audit before any model: duplicates and near-duplicates (MinHash LSH), train/test contamination, target
-leakage, label conflicts, coverage. Returns `Finding`s; blocking ones stop a run unless acknowledged in the
-spec.
+"""Data audit before any model: duplicates and near-duplicates (MinHash LSH), train/test contamination (beyond
+what chance puts in both splits), target leakage, label conflicts, coverage, entities repeated over rows.
+Returns `Finding`s; blocking ones stop a run unless acknowledged in the spec.
 
 Public API: `Finding`, `audit_table`, `audit_splits`, `audit_parquet`, `audit_qa`, `unacknowledged_blocking`,
 `check_blocking`, `render_report`, `find_near_duplicates`, `deduplicate`, `effective_rows`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from harness.audit.duplicates import (
     text_contamination,
     text_duplicates,
 )
+from harness.audit.entities import entity_findings
 from harness.audit.findings import Finding, resolve, sort_findings
 from harness.audit.leakage import leakage_findings, time_leakage_findings
 from harness.candidates.base import Split, Task
@@ -27,7 +29,8 @@ from harness.types import TaskKind
 
 
 def audit_table(frame: pl.DataFrame | pl.LazyFrame, task: Task | None, spec: DecisionSpec) -> list[Finding]:
-    """Audit the table before splitting: duplicates, near-duplicates, leakage, label conflicts, coverage.
+    """Audit the table before splitting: duplicates, near-duplicates, leakage, label conflicts, coverage, and
+    entities repeated over rows while the spec names no group column.
 
     A LazyFrame is audited with bounded memory: counts, missingness and exact duplicates stream over all rows;
     leakage, conflicts and near-duplicates use a sample of `[audit] sample_rows` rows. Findings come back
@@ -43,13 +46,16 @@ def audit_table(frame: pl.DataFrame | pl.LazyFrame, task: Task | None, spec: Dec
     findings += coverage_findings(frame, total, task, spec)
     if total == 0:
         return sort_findings(resolve(findings, spec))
-    found = exact_duplicate_rows(frame, total)
+    row_id = (spec.data.id_column,) if spec.data.id_column else ()
+    found = exact_duplicate_rows(frame, total, ignore=row_id)
     if found:
         findings.append(found)
     tabular = [c for c in task.feature_columns if c in schema and c not in task.text_columns]
     y = encode_target(rows.get_column(task.target), task) if task.target in schema else None
     if tabular:
-        near, clusters = near_duplicate_rows(rows, tabular, spec.audit, sampled_fraction=sampled_fraction)
+        near, clusters = near_duplicate_rows(
+            rows, tabular, spec.audit, sampled_fraction=sampled_fraction, ignore=row_id
+        )
         if near:
             findings.append(near)
         if y is not None and task.is_classification:
@@ -81,6 +87,7 @@ def audit_table(frame: pl.DataFrame | pl.LazyFrame, task: Task | None, spec: Dec
                 findings.append(conflict)
     if task.kind is not TaskKind.QA:
         findings += leakage_findings(rows, task, spec)
+        findings += entity_findings(rows, task, spec)
     findings += time_leakage_findings(frame, task, spec)
     return sort_findings(resolve(findings, spec))
 
@@ -129,9 +136,11 @@ def audit_parquet(path: str | Path, spec: DecisionSpec, task: Task | None = None
     return audit_table(pl.scan_parquet(p), task, spec)
 
 
-def deduplicate(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Drop exact duplicate rows (keep the first) like `[audit] dedupe = true`; returns (frame, dropped)."""
-    out = df.unique(maintain_order=True, keep="first")
+def deduplicate(df: pl.DataFrame, ignore: Sequence[str] = ()) -> tuple[pl.DataFrame, int]:
+    """Drop exact duplicate rows (keep the first) like `[audit] dedupe = true`: equal in every column but
+    `ignore` (the row id: a copy re-issued a new id is still a copy). Returns (frame, dropped)."""
+    subset = [c for c in df.columns if c not in ignore]
+    out = df.unique(subset=subset or None, maintain_order=True, keep="first")
     return out, df.height - out.height
 
 

@@ -6,6 +6,11 @@ A near-duplicate row equals another on every feature except at most one number, 
 amount off by a cent and a new id. Found by leave-one-column-out hashing: rows that share the hash of all
 features but column c are compared on c only, so the cost is one hash and one sort per feature column, not a
 pairwise scan. Near-duplicate texts use MinHash LSH (`minhash.py`).
+
+Contamination counts test rows found in train. When the feature space is small (few columns with few values:
+were the columns independent, over 1% of rows would equal another by chance), equal rows are natural, so the
+share found is held against the share of training rows equal to another training row (the same question
+asked leave-one-out within train), and only the excess counts: a shared id always counts.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from harness.audit._frame import EXAMPLES, collect, example_rows, is_numeric, row_key
+from harness.audit._frame import EXAMPLES, ROW_HASH_SEED, collect, example_rows, is_numeric, row_key
 from harness.audit.findings import Finding
 from harness.audit.minhash import find_near_duplicates, find_near_duplicates_between, normalize_texts
 from harness.spec import AuditOptions
@@ -24,9 +29,12 @@ from harness.spec import AuditOptions
 
 # ---- exact duplicate rows (any size, streaming)
 # -------------------------------------------------------------
-def exact_duplicate_rows(frame: pl.DataFrame | pl.LazyFrame, total: int) -> Finding | None:
-    """Rows repeated exactly (every column, the id included): a double-ingested batch."""
-    columns = frame.collect_schema().names()
+def exact_duplicate_rows(
+    frame: pl.DataFrame | pl.LazyFrame, total: int, ignore: Sequence[str] = ()
+) -> Finding | None:
+    """Rows repeated exactly (every column but `ignore`, the row id: a copy re-issued a new id is still a
+    copy): a double-ingested batch."""
+    columns = [c for c in frame.collect_schema().names() if c not in ignore]
     key = frame.select(row_key(columns).alias("_key"))
     if isinstance(key, pl.LazyFrame):
         distinct = int(collect(key.select(pl.col("_key").n_unique())).item())
@@ -115,12 +123,18 @@ def _first_of_group(groups: np.ndarray) -> np.ndarray:
 
 
 def near_duplicate_rows(
-    df: pl.DataFrame, features: Sequence[str], options: AuditOptions, *, sampled_fraction: float = 1.0
+    df: pl.DataFrame,
+    features: Sequence[str],
+    options: AuditOptions,
+    *,
+    sampled_fraction: float = 1.0,
+    ignore: Sequence[str] = (),
 ) -> tuple[Finding | None, RowClusters]:
-    """Rows that are not exact copies of another row but have the same or nearly the same features."""
+    """Rows that are not exact copies of another row (every column but `ignore`, the row id) but have the same
+    or nearly the same features."""
     clusters = near_duplicate_row_clusters(df, features, options.near_duplicate_numeric_tolerance)
     n = df.height
-    exact_rows = df.select(row_key(df.columns)).to_series().to_numpy()
+    exact_rows = df.select(row_key([c for c in df.columns if c not in ignore])).to_series().to_numpy()
     distinct_rows = len(np.unique(exact_rows))
     redundant = n - clusters.n_clusters  # rows beyond the first of each cluster
     near = redundant - (n - distinct_rows)
@@ -266,6 +280,123 @@ def _contamination_finding(
     )
 
 
+# ---- what chance alone puts in both splits -----------------------------------------------------------------
+CHANCE_GATE = 0.01  # were the columns independent, this share of rows would equal another row by chance
+
+
+@dataclass(frozen=True)
+class ChanceBaseline:
+    """The share of test rows that would be found in train by chance alone, when the feature space is small
+    (few columns with few values each: survey answers, categories, small counts). Equal feature rows are then
+    natural, not copies; only test rows found in train beyond this share are contamination."""
+
+    expected_fraction: float  # within train: the share of rows equal (or near) to another train row
+    independence_fraction: float  # the same were the columns independent: the gate that says "small"
+    columns: int
+    distinct_train_rows: int
+    possible_combinations: float  # product of the columns' distinct values in train
+    near: bool = False  # equal but for one number
+
+    def judge(self, observed: int, n_test: int) -> tuple[int, bool]:
+        """(test rows beyond chance, whether that excess exceeds the binomial noise of the expectation)."""
+        p = self.expected_fraction
+        excess = observed - p * n_test
+        noise = 2.0 * float(np.sqrt(n_test * p * (1 - p))) + 1.0
+        return max(0, round(excess)), excess > noise
+
+    def evidence(self, observed: int, n_test: int, excess: int) -> dict:
+        return {
+            "observed_fraction": observed / n_test if n_test else 0.0,
+            "expected_fraction": self.expected_fraction,
+            "excess_fraction": excess / n_test if n_test else 0.0,
+            "expected_by": "within train: the share of training rows "
+            + ("with a near-duplicate in" if self.near else "equal to another row of")
+            + " train",
+            "independence_fraction": self.independence_fraction,
+            "feature_columns": self.columns,
+            "distinct_train_rows": self.distinct_train_rows,
+            "possible_combinations": self.possible_combinations,
+        }
+
+    def describe(self) -> str:
+        if self.near:
+            return f"{self.columns - 1} low-cardinality columns and one number"
+        return f"{self.columns} low-cardinality column{'s' if self.columns != 1 else ''}"
+
+
+def _independent_collision(train_x: pl.DataFrame, columns: Sequence[str]) -> tuple[float, float]:
+    """(share of rows that would equal another row were the columns independent, product of cardinalities)."""
+    n = train_x.height
+    q, combinations = 1.0, 1.0
+    for c in columns:
+        counts = np.unique(train_x.get_column(c).hash(ROW_HASH_SEED).to_numpy(), return_counts=True)[1]
+        q *= float(np.sum((counts / n) ** 2))
+        combinations *= len(counts)
+    return 1.0 - (1.0 - q) ** max(n - 1, 0), combinations
+
+
+def exact_chance(train_x: pl.DataFrame, columns: Sequence[str]) -> ChanceBaseline | None:
+    """The chance baseline of exact matches, or None when the feature space is large (a continuous column,
+    many values): then an equal feature row is a copy, not a coincidence."""
+    columns = [c for c in columns if c in train_x.columns]
+    if train_x.height < 2 or not columns:
+        return None
+    independent, combinations = _independent_collision(train_x, columns)
+    if independent < CHANCE_GATE:
+        return None
+    keys = train_x.select(row_key(columns)).to_series().to_numpy()
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return ChanceBaseline(
+        expected_fraction=float(np.mean(counts[inverse.ravel()] >= 2)),
+        independence_fraction=independent,
+        columns=len(columns),
+        distinct_train_rows=len(counts),
+        possible_combinations=combinations,
+    )
+
+
+def near_chance(train_x: pl.DataFrame, features: Sequence[str], tolerance: float) -> ChanceBaseline | None:
+    """The chance baseline of near matches (equal but for one number within tolerance), or None when rows
+    equal in all columns but one are unlikely by chance."""
+    features = [c for c in features if c in train_x.columns]
+    numeric = [c for c in features if is_numeric(train_x.schema[c])]
+    if train_x.height < 2 or len(features) < 2 or not numeric:
+        return None
+    independent = max(_independent_collision(train_x, [f for f in features if f != c])[0] for c in numeric)
+    if independent < CHANCE_GATE:
+        return None
+    clusters = near_duplicate_row_clusters(train_x, features, tolerance)
+    exact_size = np.bincount(clusters.exact_feature_groups)[clusters.exact_feature_groups]
+    cluster_size = np.bincount(clusters.labels)[clusters.labels]
+    return ChanceBaseline(
+        expected_fraction=float(np.mean((exact_size == 1) & (cluster_size >= 2))),
+        independence_fraction=independent,
+        columns=len(features),
+        distinct_train_rows=int(clusters.exact_feature_groups.max()) + 1,
+        possible_combinations=_independent_collision(train_x, features)[1],
+        near=True,
+    )
+
+
+def _chance_finding(code: str, what: str, observed: int, n_test: int, chance: ChanceBaseline) -> Finding:
+    """Test rows found in train no more often than chance puts them there: information, not contamination."""
+    share = observed / n_test
+    return Finding(
+        code=code,
+        severity="info",
+        title=f"{share:.1%} of test rows {what}, as expected from {chance.describe()} "
+        f"({chance.expected_fraction:.1%} within train): not contamination",
+        evidence={
+            "test_rows_shared": 0,
+            "test_rows": n_test,
+            "fraction_of_test": 0.0,
+            **chance.evidence(observed, n_test, 0),
+        },
+        fix="nothing to fix: with so few distinct feature rows, equal rows in train and test are expected "
+        "(dedupe would drop real observations)",
+    )
+
+
 def exact_contamination(
     train_x: pl.DataFrame,
     test_x: pl.DataFrame,
@@ -274,7 +405,9 @@ def exact_contamination(
     train_ids: np.ndarray | None = None,
     test_ids: np.ndarray | None = None,
 ) -> Finding | None:
-    """Test rows whose feature vector, or id, also occurs in train."""
+    """Test rows whose feature vector, or id, also occurs in train. With a small feature space (few columns
+    with few values) equal feature rows are expected by chance: only those beyond the share found within
+    train count (a shared id always counts)."""
     columns = [c for c in test_x.columns if c in train_x.columns]
     by_features = np.zeros(test_x.height, dtype=bool)
     if columns:
@@ -285,7 +418,26 @@ def exact_contamination(
     if train_ids is not None and test_ids is not None and len(test_ids) == test_x.height:
         by_id = np.isin(test_ids, train_ids)
     shared = by_features | by_id
-    examples = example_rows(test_x, np.flatnonzero(shared), columns)
+    what = "also appear in train (same features or same id)"
+    evidence: dict = {"by_features": int(by_features.sum()), "by_id": int(by_id.sum())}
+    counted = int(shared.sum())
+    chance = exact_chance(train_x, columns) if by_features.any() else None
+    if chance is not None:
+        feature_only = int((by_features & ~by_id).sum())
+        excess, beyond_noise = chance.judge(feature_only, test_x.height - int(by_id.sum()))
+        counted = int(by_id.sum()) + (excess if beyond_noise else 0)
+        evidence |= chance.evidence(int(by_features.sum()), test_x.height, excess if beyond_noise else 0)
+        if counted == 0:
+            return _chance_finding(
+                "contamination:exact", "also appear in train", feature_only, test_x.height, chance
+            )
+        what = (
+            f"appear in train beyond chance ({evidence['observed_fraction']:.1%} found vs "
+            f"{chance.expected_fraction:.1%} expected from {chance.describe()})"
+        )
+        if by_id.any():
+            what += f", {int(by_id.sum()):,} of them by a shared id"
+    evidence["examples"] = example_rows(test_x, np.flatnonzero(shared), columns)
     fix = (
         "split by data.group_column so copies stay together, or acknowledge it"
         if dedupe_done
@@ -293,11 +445,11 @@ def exact_contamination(
     )
     return _contamination_finding(
         "contamination:exact",
-        "also appear in train (same features or same id)",
-        int(shared.sum()),
+        what,
+        counted,
         test_x.height,
         options,
-        {"by_features": int(by_features.sum()), "by_id": int(by_id.sum()), "examples": examples},
+        evidence,
         fix,
         fixed_by_dedupe=not dedupe_done,
     )
@@ -306,7 +458,8 @@ def exact_contamination(
 def near_contamination(
     train_x: pl.DataFrame, test_x: pl.DataFrame, features: Sequence[str], options: AuditOptions
 ) -> Finding | None:
-    """Test rows with a near-duplicate (not an exact copy) in train."""
+    """Test rows with a near-duplicate (not an exact copy) in train; with a small feature space, only those
+    beyond the share of training rows with a near-duplicate in train."""
     features = [c for c in features if c in train_x.columns and c in test_x.columns]
     if not features:
         return None
@@ -319,13 +472,39 @@ def near_contamination(
     exact_in_train[clusters.exact_feature_groups[:n_train]] = True
     test_labels = clusters.labels[n_train:]
     near_only = in_train[test_labels] & ~exact_in_train[clusters.exact_feature_groups[n_train:]]
+    observed = int(near_only.sum())
+    what = "have a near-duplicate in train"
+    evidence: dict = {}
+    counted = observed
+    chance = (
+        near_chance(train_x.select(features), features, options.near_duplicate_numeric_tolerance)
+        if observed
+        else None
+    )
+    if chance is not None:
+        excess, beyond_noise = chance.judge(observed, test_x.height)
+        counted = excess if beyond_noise else 0
+        evidence |= chance.evidence(observed, test_x.height, counted)
+        if counted == 0:
+            return _chance_finding(
+                "contamination:near_duplicates",
+                "have a near-duplicate in train",
+                observed,
+                test_x.height,
+                chance,
+            )
+        what = (
+            f"have a near-duplicate in train beyond chance ({observed / test_x.height:.1%} found vs "
+            f"{chance.expected_fraction:.1%} expected from {chance.describe()})"
+        )
+    evidence["examples"] = example_rows(test_x, np.flatnonzero(near_only), features)
     return _contamination_finding(
         "contamination:near_duplicates",
-        "have a near-duplicate in train",
-        int(near_only.sum()),
+        what,
+        counted,
         test_x.height,
         options,
-        {"examples": example_rows(test_x, np.flatnonzero(near_only), features)},
+        evidence,
         "split by data.group_column so near-copies stay in one split, or acknowledge it",
     )
 

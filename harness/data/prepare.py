@@ -69,8 +69,10 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
     if drop:
         notes.append(f"dropped column(s) by audit.drop_columns: {', '.join(drop)}")
     duplicates_dropped = 0
+    # Copies are equal in every column but the row id (a copy re-issued a new id is still a copy).
+    same = [c for c in df.columns if c != spec.data.id_column]
     if spec.audit.dedupe:
-        df = df.unique(maintain_order=True, keep="first")
+        df = df.unique(subset=same, maintain_order=True, keep="first")
         duplicates_dropped = rows_loaded - df.height
         notes.append(f"audit.dedupe dropped {duplicates_dropped:,} exact duplicate row(s) of {rows_loaded:,}")
     golden_rows = 0
@@ -79,6 +81,17 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
         golden_path = spec.resolve(spec.data.test_path)
         golden = _load_golden(golden_path, df, drop)
         golden_rows = golden.height
+        if spec.audit.dedupe:  # the golden file stays as it is: training rows that copy one of its rows go
+            before = df.height
+            df = df.join(
+                golden.select(same).unique(), on=same, how="anti", nulls_equal=True, maintain_order="left"
+            )
+            if before > df.height:
+                duplicates_dropped += before - df.height
+                notes.append(
+                    f"audit.dedupe dropped {before - df.height:,} training row(s) that copy a row of the "
+                    "golden test file"
+                )
         df = pl.concat([df, golden], how="vertical_relaxed")
         if delivered is not None:
             delivered = pl.concat([delivered, golden.select(delivered.columns)], how="vertical_relaxed")
