@@ -266,12 +266,12 @@ def more_information(record: RunRecord, charts: dict[str, str]) -> list[tuple[st
         out.append(("Calibration", lines))
     if ev.robustness:
         names = list(dict.fromkeys(p.name for r in ev.robustness for p in r.perturbations))
-        rows = []
+        table: list[list[object]] = []
         for r in ev.robustness:
-            by = {p.name: p for p in r.perturbations}
+            named = {p.name: p for p in r.perturbations}
             cells: list[object] = [r.candidate, f"{r.clean:.3f}"]
             for n in names:
-                p = by.get(n)
+                p = named.get(n)
                 if p is None:
                     cells.append("—")
                 elif "predict failed" in p.detail:
@@ -282,11 +282,13 @@ def more_information(record: RunRecord, charts: dict[str, str]) -> list[tuple[st
                     drop = "—" if p.drop is None else f"{-p.drop:+.3f}"
                     changed = "" if p.changed is None else f", {p.changed:.0%} changed"
                     cells.append(f"{drop}{changed}")
-            rows.append(cells)
+            table.append(cells)
         details = {
             p.name: p.detail.split("; predict failed")[0] for r in ev.robustness for p in r.perturbations
         }
-        lines = _table(["Candidate", f"{label} clean", *names], rows, ["---", "---:", *["---:"] * len(names)])
+        lines = _table(
+            ["Candidate", f"{label} clean", *names], table, ["---", "---:", *["---:"] * len(names)]
+        )
         lines += [
             "",
             f"On {ev.robustness[0].rows:,} test rows: "
@@ -297,15 +299,15 @@ def more_information(record: RunRecord, charts: dict[str, str]) -> list[tuple[st
     if ev.learning_curves:
         fractions = sorted({p.fraction for c in ev.learning_curves for p in c.points})
         rows_at = {p.fraction: p.rows for c in ev.learning_curves[::-1] for p in c.points}
-        rows = []
+        curve_rows: list[list[object]] = []
         for c in ev.learning_curves:
-            by = {p.fraction: p for p in c.points}
-            rows.append([c.candidate, *(fmt_metric(by[f].mean) if f in by else "—" for f in fractions)])
+            at = {p.fraction: p for p in c.points}
+            curve_rows.append([c.candidate, *(fmt_metric(at[f].mean) if f in at else "—" for f in fractions)])
         header = [
             "Candidate",
             *(f"{f:.0%} ({rows_at[f]:,} rows)" for f in fractions),
         ]
-        out.append(("Learning curves", _table(header, rows, ["---", *["---:"] * len(fractions)])))
+        out.append(("Learning curves", _table(header, curve_rows, ["---", *["---:"] * len(fractions)])))
     if ev.leak is not None and ev.leak.importances:
         rows = [
             [f.feature, f"{f.drop:.4f}", "—" if f.share_of_lift is None else f"{f.share_of_lift:.0%}"]

@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypeIs
+
 from harness.measure.catalog import METRICS
 from harness.results import Measurement
 
@@ -17,7 +19,7 @@ DASH = "—"  # shown for a number that was not measured
 # ---- numbers -----------------------------------------------------------------------------------
 
 
-def missing(value: float | None) -> bool:
+def missing(value: float | None) -> TypeIs[None]:  # NaN counts as missing too; callers print a dash
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 

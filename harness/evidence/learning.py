@@ -59,7 +59,7 @@ def curve_of(ctx: EvidenceContext, name: str, deadline: float) -> LearningCurve 
             if time.monotonic() > deadline:
                 break
             rows = _sample(train.y, perm, fraction, rng, strat)
-            model = registry.create(name, seed=ctx.seed, spec=ctx.spec, params=params)
+            model: Any = registry.create(name, seed=ctx.seed, spec=ctx.spec, params=params)
             model.hooks = hooks
             try:
                 model.fit(subset(train, rows, "curve-fit"), dev)

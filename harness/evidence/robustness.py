@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions
+from harness.candidates.base import Predictions, Split
 from harness.evidence.context import EvidenceContext, advantage, metric_on
 from harness.evidence.model import Perturbation, Robustness
 from harness.types import TaskKind
@@ -26,11 +26,16 @@ UNSEEN = "__unseen__"
 Perturb = Callable[[pl.DataFrame, np.random.Generator], pl.DataFrame]
 
 
+def _sd(column: pl.Series) -> float:
+    sd = column.cast(pl.Float64).std()
+    return float(sd) if isinstance(sd, int | float) else 0.0
+
+
 def _numeric_noise(ctx: EvidenceContext) -> tuple[str, str, Perturb] | None:
     cols = [c for c in ctx.task.numeric_columns if ctx.train.X.get_column(c).dtype.is_numeric()]
     if not cols:
         return None
-    sds = {c: float(ctx.train.X.get_column(c).cast(pl.Float64).std() or 0.0) for c in cols}
+    sds = {c: _sd(ctx.train.X.get_column(c)) for c in cols}
 
     def apply(X: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
         out = []
@@ -160,7 +165,7 @@ def robustness_of(ctx: EvidenceContext, name: str, rows: np.ndarray) -> Robustne
         p = Perturbation(name=label, detail=detail)
         try:
             X = perturb(sample.X, rng)
-            preds = predict_in_batches(model, type(sample)(sample.name, task, X, sample.y, sample.extra))
+            preds = predict_in_batches(model, Split(sample.name, task, X, sample.y, sample.extra))
         except Exception as exc:  # a model that cannot take the perturbed input: that is the finding
             p.detail += f"; predict failed: {' '.join(str(exc).split())[:160]}"
             out.perturbations.append(p)
@@ -177,7 +182,7 @@ def robustness_of(ctx: EvidenceContext, name: str, rows: np.ndarray) -> Robustne
     return out
 
 
-def _directional(ctx: EvidenceContext, name: str, sample: object, clean: Predictions) -> list[Perturbation]:
+def _directional(ctx: EvidenceContext, name: str, sample: Split, clean: Predictions) -> list[Perturbation]:
     from harness.measure.measurement import predict_in_batches
 
     task = ctx.task
@@ -185,12 +190,12 @@ def _directional(ctx: EvidenceContext, name: str, sample: object, clean: Predict
     base = _score_of(task.kind, clean, positive)
     out = []
     for column, direction in ctx.spec.evidence.directional.items():
-        if column not in sample.X.columns or base is None:  # type: ignore[attr-defined]
+        if column not in sample.X.columns or base is None:
             continue
-        sd = float(ctx.train.X.get_column(column).cast(pl.Float64).std() or 1.0)
-        X = sample.X  # type: ignore[attr-defined]
+        sd = _sd(ctx.train.X.get_column(column)) or 1.0
+        X = sample.X
         moved = X.with_columns((X.get_column(column).cast(pl.Float64) + sd).cast(X.get_column(column).dtype))
-        split = type(sample)("directional", task, moved, sample.y, sample.extra)  # type: ignore[attr-defined]
+        split = Split("directional", task, moved, sample.y, sample.extra)
         after = _score_of(task.kind, predict_in_batches(ctx.models[name], split), positive)
         if after is None:
             continue
