@@ -2,12 +2,16 @@
 
 Lazy on purpose: entries are "module:ClassName" strings, so importing the registry (or listing names and
 families) never imports torch, xgboost or the text stack; a class is imported only when `create` needs it.
-Adding a family = one file + one line in `_REGISTRY`.
+Adding a family = one file + one line in `_REGISTRY`, or a plugin outside this package: an entry point in the
+group `archbench.candidates` (`name = "package.module:ClassName"`), or, for development and tests, the
+environment variable `ARCHBENCH_CANDIDATES="name=package.module:ClassName,…"` (inherited by worker processes).
+A plugin's family is read from its class.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,9 +65,50 @@ _REGISTRY: dict[str, Entry] = {
 }
 
 
+PLUGIN_GROUP = "archbench.candidates"
+PLUGIN_ENV = "ARCHBENCH_CANDIDATES"
+_plugin_cache: dict[str, dict[str, Entry]] = {}
+
+
+def _plugins() -> dict[str, Entry]:
+    """Candidates registered from outside: entry points, then the environment variable (cached per value)."""
+    env = os.environ.get(PLUGIN_ENV, "")
+    if env in _plugin_cache:
+        return _plugin_cache[env]
+    from importlib.metadata import entry_points
+
+    found = [(ep.name, ep.value) for ep in entry_points(group=PLUGIN_GROUP)]
+    found += [tuple(item.split("=", 1)) for item in env.split(",") if "=" in item]  # type: ignore[misc]
+    entries: dict[str, Entry] = {}
+    for name, target in found:
+        name, target = name.strip(), target.strip()
+        if name in _REGISTRY:
+            raise InputError(
+                f"plugin candidate {name!r} has the name of a built-in candidate",
+                where=f"{PLUGIN_GROUP} / {PLUGIN_ENV}",
+                fix="rename the plugin",
+            )
+        module_name, _, class_name = target.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as exc:
+            raise InputError(
+                f"plugin candidate {name!r}: cannot import {target!r} ({exc})",
+                where=f"{PLUGIN_GROUP} / {PLUGIN_ENV}",
+                fix="install the plugin's package or correct the module:Class path",
+            ) from None
+        entries[name] = Entry(target, Family(cls.family))
+    _plugin_cache[env] = entries
+    return entries
+
+
+def _registry() -> dict[str, Entry]:
+    return {**_REGISTRY, **_plugins()}
+
+
 def available() -> list[str]:
-    """Every registered candidate name, in registry order (baselines first)."""
-    return list(_REGISTRY)
+    """Every registered candidate name, in registry order (baselines first, plugins last)."""
+    return list(_registry())
 
 
 def family_of(name: str) -> Family:
@@ -72,7 +117,7 @@ def family_of(name: str) -> Family:
 
 def about(name: str) -> str | None:
     """A candidate's own description, when its family's would mislead (None: unknown name or none set)."""
-    entry = _REGISTRY.get(name)
+    entry = _registry().get(name)
     return entry.about if entry else None
 
 
@@ -101,15 +146,15 @@ def resolve_names(names: list[str], *, where: str) -> list[str]:
     families = {f.value for f in Family}
     chosen: list[str] = []
     for item in names:
-        if item in _REGISTRY:
+        if item in _registry():
             matches = [item]
         elif item in families:
-            matches = [n for n, e in _REGISTRY.items() if e.family.value == item]
+            matches = [n for n, e in _registry().items() if e.family.value == item]
         else:
             raise InputError(
                 f"unknown candidate or family {item!r}",
                 where=where,
-                fix=f"use a candidate ({', '.join(_REGISTRY)}) or a family ({', '.join(sorted(families))})",
+                fix=f"use a candidate ({', '.join(_registry())}) or a family ({', '.join(sorted(families))})",
             )
         chosen += [m for m in matches if m not in chosen]
     return chosen
@@ -131,7 +176,7 @@ def select_with_skipped(
     # baselines are the reference every claim is measured against: always run unless explicitly excluded
     include = [
         *include,
-        *(n for n, e in _REGISTRY.items() if e.family is Family.BASELINE and n not in include),
+        *(n for n, e in _registry().items() if e.family is Family.BASELINE and n not in include),
     ]
     names = [n for n in available() if n in include and n not in exclude]
     candidates = [create(n, seed=spec.seed, spec=spec) for n in names]
@@ -142,10 +187,10 @@ def select_with_skipped(
 
 def _entry(name: str) -> Entry:
     try:
-        return _REGISTRY[name]
+        return _registry()[name]
     except KeyError:
         raise InputError(
             f"unknown candidate {name!r}",
             where="candidates",
-            fix=f"use one of: {', '.join(_REGISTRY)}",
+            fix=f"use one of: {', '.join(_registry())}",
         ) from None
