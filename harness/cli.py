@@ -1,6 +1,11 @@
 """`harness` command line: thin — parses, calls the runner, prints.
 
 Progress goes to stderr (rich), results to stdout. Bad input: one line on stderr, exit status 2, no traceback.
+
+Exit status: 0 done; 1 `harness audit` found a blocking problem; 2 bad input (spec, data, an output folder
+that cannot be written; a blocking audit finding in `harness run`), checked before anything trains; 3 no
+candidate finished (the run record says why; no ADR); 4 the finished results could not be written where asked
+(the line says where they were kept); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -8,12 +13,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
 
-from harness.errors import InputError
+from harness.errors import InputError, OutputError
 
 app = typer.Typer(
     name="harness",
@@ -29,18 +34,27 @@ app.add_typer(adr_app, name="adr")
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
+EXIT_BLOCKED = 1  # `harness audit` only: `harness run` stops on a blocking finding as bad input (2)
 EXIT_BAD_INPUT = 2
+EXIT_NO_CANDIDATE = 3
+EXIT_OUTPUT_FAILED = 4
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 done; 2 bad input (spec, data, output folders; a blocking audit finding), checked before "
+    "anything trains; 3 no candidate finished (record written, no ADR); 4 the finished results could not be "
+    "written where asked (the error line says where they were kept); 130 interrupted."
+)
 
 
-def _fail(exc: InputError) -> None:
+def _fail(exc: InputError | OutputError | str, code: int = EXIT_BAD_INPUT) -> None:
     from rich.text import Text
 
     # Text, not markup: messages contain TOML table names like "[audit]" that rich would eat as tags.
     err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(code)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def run(
     spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml"),
     data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides [data] path in the spec."),
@@ -79,11 +93,29 @@ def run(
     except InputError as exc:
         _fail(exc)
         return
+    except OutputError as exc:
+        _fail(exc, EXIT_OUTPUT_FAILED)
+        return
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         raise typer.Exit(130) from None
+    if not result.cancelled and not any(m.ok for m in result.measurements):
+        _fail(_nothing_finished(result), EXIT_NO_CANDIDATE)
+        return
     out.print(leaderboard(result.measurements, result.decision))
     out.print(summary(result))
+
+
+def _nothing_finished(result: Any) -> str:
+    """One line for a run in which no candidate finished: the first reasons and where the record is."""
+    ms = result.measurements
+    reasons = "; ".join(f"{m.candidate}: {m.reason}" for m in ms[:2]) or "no candidate ran"
+    more = f" (and {len(ms) - 2} more)" if len(ms) > 2 else ""
+    return (
+        f"no candidate finished, so there is nothing to decide — {reasons}{more}; no ADR written, the run "
+        f"record {result.record_path} has every reason — fix: correct the data or the spec as the reasons "
+        "say, then run again"
+    )
 
 
 @app.command()
@@ -109,7 +141,7 @@ def audit(
     blocking = audit_mod.unacknowledged_blocking(findings, spec)
     if blocking:
         err.print(f"[bold red]blocked:[/] {len(blocking)} blocking finding(s) would stop `harness run`")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_BLOCKED)
 
 
 @app.command()
@@ -179,6 +211,35 @@ def adr_spec(path: Path = typer.Argument(..., help="An ADR written by harness"))
         _fail(exc)
         return
     out.print(spec.to_toml(), highlight=False, markup=False)
+
+
+@adr_app.command("write")
+def adr_write(
+    record_path: Path = typer.Argument(..., metavar="RECORD", help="A run record (runs/<run-id>/run.json)"),
+    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder."),
+) -> None:
+    """Write the ADR of a finished run from its record (when the run could not write it)."""
+    from harness.outputs import check_output_folder
+    from harness.record import load_record
+    from harness.runner import write_adr_for
+
+    try:
+        record = load_record(record_path)
+        if record.decision is None or not any(m.ok for m in record.measurements):
+            raise InputError(
+                "the run record holds no decision (no candidate finished)",
+                where=str(record_path),
+                fix="run the decision again",
+            )
+        check_output_folder(adr_dir, what="decision records (ADR)", option="--adr-dir")
+        path = write_adr_for(record, adr_dir)
+    except InputError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(f"{adr_dir}: cannot write the ADR ({exc.strerror or exc})", EXIT_OUTPUT_FAILED)
+        return
+    out.print(f"ADR written: {path}")
 
 
 @adr_app.command("supersede")

@@ -1,6 +1,8 @@
 """Errors the harness raises on purpose.
 
-`InputError` is the user's problem (bad spec, bad data): the CLI prints it as one line and exits 2.
+`InputError` is the user's problem (bad spec, bad data, an output folder that cannot be written): the CLI
+prints it as one line and exits 2. `OutputError` is a finished run whose results could not be written where
+asked (the line says where they were kept): exit 4.
 Everything else that escapes is a bug in archbench and keeps its traceback.
 """
 
@@ -25,6 +27,26 @@ class InputError(HarnessError):
         if self.fix:
             text += f" — fix: {self.fix}"
         return " ".join(text.split())  # always one line
+
+
+class OutputError(HarnessError):
+    """A finished run's results could not be written where asked. `kept` is where they were saved instead
+    (None when nowhere). The CLI prints one line and exits 4."""
+
+    def __init__(
+        self, problem: str, *, where: str | None = None, kept: str | None = None, fix: str | None = None
+    ) -> None:
+        self.problem = problem.rstrip(".")
+        self.where = where
+        self.kept = kept
+        self.fix = fix.rstrip(".") if fix else None
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.problem}" if self.where else self.problem
+        if self.fix:
+            text += f" — fix: {self.fix}"
+        return " ".join(text.split())
 
 
 class BlockedByAudit(InputError):

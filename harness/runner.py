@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import events as ev
-from harness.errors import CandidateTimeout, InputError, RunCancelled
+from harness.errors import CandidateTimeout, InputError, OutputError, RunCancelled
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
 from harness.types import TaskKind
@@ -78,7 +78,10 @@ def run(
     on_event: ev.EventSink | None = None,
     cancel: threading.Event | None = None,
 ) -> RunResult:
-    """Run one decision end to end. Bad input raises `InputError` (or `BlockedByAudit`) before any write."""
+    """Run one decision end to end. Bad input (an output folder that cannot be written included) raises
+    `InputError` (or `BlockedByAudit`) before any training and any write. After training the record is written
+    first, then the ADR; when either write fails, `OutputError` says where the finished results were kept. A
+    run in which no candidate finished writes its record but no ADR."""
     from harness import audit, data
     from harness import record as rec
     from harness.candidates import registry
@@ -91,7 +94,10 @@ def run(
     t_start = time.perf_counter()
     run_id = rec.new_run_id()
 
-    # ---- data, audit, split: everything that can reject the input happens before any training ----------
+    # ---- output folders, data, audit, split: everything that can reject the input, before any training --
+    from harness.outputs import check_run_outputs
+
+    check_run_outputs(options.runs_dir, options.adr_dir if options.write_adr else None)
     with steps.step("data", "load and validate"):
         prepared = data.prepare(spec, options.data_path)
         task = prepared.task
@@ -223,15 +229,25 @@ def run(
     record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
     record.seed_runs = seed_runs
     record.evidence = evidence
-    record.record_file = str(Path(options.runs_dir) / run_id / "run.json")
+    # ---- the record first, then the ADR that cites it (each written atomically) -------------------------
+    record.timings = dict(steps.timings)
+    record_path = _write_record(record, options.runs_dir)
     adr_path: Path | None = None
-    if options.write_adr and decision is not None and not cancelled:
+    finished = any(m.ok for m in measurements)  # nothing finished: the record says why, there is no decision
+    if options.write_adr and decision is not None and not cancelled and finished:
         with steps.step("adr", "write the decision record"):
-            adr_path = write_adr_for(record, options.adr_dir, status=options.adr_status)
+            adr_path = _write_adr(record, options.adr_dir, options.adr_status, record_path)
             record.adr_path = str(adr_path)
             emit(ev.AdrWritten(str(adr_path)))
-    record.timings = dict(steps.timings)
-    record_path = rec.write_record(record, options.runs_dir)
+        record.timings = dict(steps.timings)
+        try:
+            rec.write_record(record, options.runs_dir)  # again, now naming its ADR
+        except OSError as exc:
+            emit(
+                ev.Log(
+                    f"the run record could not be updated with the ADR's path: {_one_line(exc)}", "warning"
+                )
+            )
     seconds = time.perf_counter() - t_start
     emit(ev.RunFinished(run_id, str(record_path), str(adr_path) if adr_path else None, seconds, cancelled))
     return RunResult(
@@ -245,6 +261,52 @@ def run(
         adr_path=adr_path,
         cancelled=cancelled,
         timings=dict(steps.timings),
+    )
+
+
+def _write_record(record: Any, runs_dir: Path) -> Path:
+    """Write the run record; when its folder fails now (after training), keep it in a fallback folder and
+    raise `OutputError` saying where."""
+    from harness import record as rec
+    from harness.outputs import fallback_runs_dir
+
+    record.record_file = str(Path(runs_dir) / record.run_id / rec.RECORD_FILE)
+    try:
+        return rec.write_record(record, runs_dir)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    fallback = fallback_runs_dir()
+    record.record_file = str(fallback / record.run_id / rec.RECORD_FILE)
+    try:
+        kept: Path | None = rec.write_record(record, fallback)
+    except OSError:
+        kept = None
+    if kept is None:
+        raise OutputError(
+            f"cannot write the run record ({reason}), nor in {fallback}: the results of this run are lost; "
+            "no ADR written",
+            where=str(runs_dir),
+            fix="free space or fix the folder's permissions, then run again",
+        )
+    raise OutputError(
+        f"cannot write the run record ({reason}); the finished results were kept in {kept}; no ADR written",
+        where=str(runs_dir),
+        kept=str(kept),
+        fix=f"free space or fix the folder's permissions, then `harness adr write {kept}` writes the ADR",
+    )
+
+
+def _write_adr(record: Any, adr_dir: Path, status: str, record_path: Path) -> Path:
+    """`write_adr_for`, or `OutputError` naming the record that holds the finished results."""
+    try:
+        return write_adr_for(record, adr_dir, status=status)
+    except (OSError, InputError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
+    raise OutputError(
+        f"cannot write the ADR ({reason}); the finished results are in {record_path}",
+        where=str(adr_dir),
+        kept=str(record_path),
+        fix=f"free space or fix the folder's permissions, then `harness adr write {record_path}`",
     )
 
 

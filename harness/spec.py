@@ -31,7 +31,10 @@ SplitStrategy = Literal["auto", "stratified", "random", "group", "time"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+    # allow_inf_nan=False: TOML's `nan` and `inf` are floats, and nan passes no range check but fails them all
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, use_enum_values=False, allow_inf_nan=False
+    )
 
 
 class DataSpec(_Strict):
@@ -272,14 +275,14 @@ class DecisionSpec(_Strict):
     def _known_skills(cls, skills: dict[str, SkillLevel]) -> dict[str, SkillLevel]:
         unknown = sorted(set(skills) - set(KNOWN_SKILLS))
         if unknown:
-            raise ValueError(f"unknown framework {unknown[0]!r}; known: {', '.join(KNOWN_SKILLS)}")
+            raise ValueError(f"unknown framework {unknown[0]!r}; use one of: {', '.join(KNOWN_SKILLS)}")
         return skills
 
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, metric: str | None) -> str | None:
         if metric is not None and metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+            raise ValueError(f"unknown metric {metric!r}; use one of: {', '.join(METRICS)}")
         return metric
 
     @model_validator(mode="after")
@@ -290,7 +293,17 @@ class DecisionSpec(_Strict):
                 f"metric {self.metric!r} does not apply to a {self.task} task; use one of {fits}"
             )
         if self.task is not TaskKind.QA and self.data.target is None:
-            raise ValueError("data.target is required: name the column to predict")
+            raise ValueError(
+                'data.target is required; name the column to predict: [data] target = "<column>"'
+            )
+        target = self.data.target
+        for key in ("id_column", "group_column", "time_column"):
+            if target is not None and getattr(self.data, key) == target:
+                raise ValueError(
+                    f"data.{key} {target!r} is also data.target, and the target cannot be "
+                    f"{'an id' if key == 'id_column' else 'a ' + key.removesuffix('_column')} column; "
+                    f"set data.{key} to another column, or remove it"
+                )
         return self
 
     # ---- derived -------------------------------------------------------------------------------------------
@@ -355,13 +368,22 @@ def spec_from_toml(text: str, *, where: str = "spec", source: Path | None = None
 
 
 def load_spec(path: str | Path) -> DecisionSpec:
-    """Read and validate a `decision.toml`; any problem is one `InputError` line."""
+    """Read and validate a `decision.toml`; any problem is one `InputError` line. Candidate and family names
+    in `[candidates]` are checked here too, before any data is read."""
     p = Path(path)
-    if not p.exists():
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except OSError as exc:  # e.g. permission denied on a parent folder, a name too long
+        raise InputError(
+            f"cannot read spec ({exc.strerror or type(exc).__name__})",
+            where=str(p),
+            fix="check the path and its permissions",
+        ) from None
+    if not exists:
         raise InputError(
             "spec file not found", where=str(p), fix="pass the path of an existing decision.toml"
         )
-    if p.is_dir():
+    if is_dir:
         raise InputError("is a folder, not a spec file", where=str(p), fix="pass the decision.toml inside it")
     try:
         text = p.read_text(encoding="utf-8")
@@ -371,14 +393,41 @@ def load_spec(path: str | Path) -> DecisionSpec:
         raise InputError(
             f"cannot read spec ({exc.strerror})", where=str(p), fix="check the path and its permissions"
         ) from None
-    return spec_from_toml(text, where=str(p), source=p.resolve())
+    spec = spec_from_toml(text, where=str(p), source=p.resolve())
+    check_candidate_names(spec, where=str(p))
+    return spec
+
+
+def check_candidate_names(spec: DecisionSpec, *, where: str = "spec") -> None:
+    """Every name in `[candidates] include` / `exclude` is a registered candidate or a family."""
+    import difflib
+
+    from harness.candidates import registry
+    from harness.types import Family
+
+    known = [*registry.available(), *(f.value for f in Family)]
+    for key in ("include", "exclude"):
+        for name in getattr(spec.candidates, key):
+            try:
+                registry.resolve_names([name], where=where)
+            except InputError as exc:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise InputError(
+                    f"invalid value for 'candidates.{key}': {exc.problem}{hint}", where=where, fix=exc.fix
+                ) from None
 
 
 def _as_input_error(exc: ValidationError, where: str) -> InputError:
     """Turn pydantic's report into one line naming the first bad key and the fix."""
     err = exc.errors()[0]
-    key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    key = ".".join(str(part) for part in err["loc"])
     kind = err["type"]
+    if kind == "value_error":  # our own validators: "<problem>; <fix>"
+        problem, _, fix = err["msg"].removeprefix("Value error, ").partition("; ")
+        if key:  # a rule across keys (a model validator) names its keys itself
+            problem = f"invalid value for '{key}': {problem}"
+        return InputError(problem, where=where, fix=fix or (_fix_for(kind, key) if key else None))
     if kind == "extra_forbidden":
         parent = err["loc"][:-1]
         allowed = _allowed_keys(parent)
@@ -391,6 +440,13 @@ def _as_input_error(exc: ValidationError, where: str) -> InputError:
         return InputError(f"missing required key '{key}'", where=where, fix=f"add '{key}' to the spec")
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
+    if kind == "finite_number" and isinstance(got, float):
+        what = "nan is not a number" if got != got else f"{got} is not a finite number"
+        return InputError(
+            f"invalid value for '{key}': {what}",
+            where=where,
+            fix=f"give '{key}' a number, or remove the key to leave it unset",
+        )
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
     return InputError(f"invalid value for '{key}'{shown}: {msg}", where=where, fix=_fix_for(kind, key))
 
@@ -402,7 +458,7 @@ def _fix_for(kind: str, key: str) -> str:
         return f"use one of the allowed values for '{key}'"
     if kind.endswith("_parsing") or kind.endswith("_type"):
         return f"give '{key}' a value of the right type"
-    return f"correct '{key}'"
+    return f"correct the value of '{key}'"
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

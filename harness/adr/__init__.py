@@ -932,16 +932,13 @@ def write_adr(
             data = render(number).encode("utf-8")
             written = _write_assets(folder / ASSETS_DIR, number, assets or {})
             try:
-                handle = open(path, "xb")  # noqa: SIM115 - the except below must see a half-written file
+                open(path, "xb").close()  # claims the name (never overwrites); the text goes in by rename
             except FileExistsError:
                 _remove(written)
                 number += 1
                 continue
             try:
-                with handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                _replace_atomically(path, data)  # a temp file in the folder, then os.replace: all or nothing
             except BaseException:
                 with contextlib.suppress(OSError):
                     path.unlink()  # ours: created above with mode "x"
