@@ -26,7 +26,7 @@ from typing import Any
 from harness import events as ev
 from harness.errors import RunCancelled
 
-GRACE_S = 10.0  # past the cooperative deadline, before the worker is killed
+GRACE_S = 10.0  # at most this long past the cooperative deadline before the worker is killed
 POLL_S = 0.1
 
 
@@ -177,7 +177,7 @@ class LocalExecutor:
                 self._kill()
                 raise RunCancelled(f"{name}: cancelled")
             elapsed = time.monotonic() - started
-            if elapsed > budget + self.grace_s:
+            if elapsed > budget + min(self.grace_s, max(2.0, 0.25 * budget)):
                 self._kill()
                 why = f"killed after {elapsed:.0f} s: past its {budget:g} s budget without returning"
                 return TrialOutcome(_failed(candidate, "timed_out", why), None)

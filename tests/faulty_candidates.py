@@ -1,0 +1,81 @@
+"""Candidates made to misbehave, registered only for the fault tests through `ARCHBENCH_CANDIDATES` (so the
+worker processes, which import the registry afresh, see them too)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import time
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from harness.candidates.base import BaseCandidate, Predictions, Split
+from harness.types import Family
+
+ENV = ",".join(
+    f"{name}=tests.faulty_candidates:{cls}"
+    for name, cls in [
+        ("faulty-raise", "Raises"),
+        ("faulty-hang", "HangsInNativeCode"),
+        ("faulty-memory", "EatsMemory"),
+        ("faulty-segfault", "Segfaults"),
+        ("faulty-exit", "CallsSysExit"),
+    ]
+)
+
+
+class _Faulty(BaseCandidate):
+    family: ClassVar[Family] = Family.GBT
+    complexity: ClassVar[int] = 2
+
+    def size_bytes(self) -> int:
+        return 1
+
+    def predict(self, batch: Any) -> Predictions:
+        n = batch.height
+        return Predictions(labels=np.zeros(n, dtype=int), proba=np.tile([0.5, 0.5], (n, 1)))
+
+
+class Raises(_Faulty):
+    name: ClassVar[str] = "faulty-raise"
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        raise RuntimeError("planted failure in fit")
+
+
+class HangsInNativeCode(_Faulty):
+    name: ClassVar[str] = "faulty-hang"
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        libc = ctypes.CDLL(None)
+        libc.sleep(3600)  # a native call: no Python tick, the cooperative deadline never fires
+        return self
+
+
+class EatsMemory(_Faulty):
+    name: ClassVar[str] = "faulty-memory"
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        hoard = []
+        for _ in range(200):
+            hoard.append(np.ones(25_000_000 // 8))  # 25 MB at a time, touched
+            time.sleep(0.02)
+        return self
+
+
+class Segfaults(_Faulty):
+    name: ClassVar[str] = "faulty-segfault"
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        os.kill(os.getpid(), signal.SIGSEGV)
+        return self
+
+
+class CallsSysExit(_Faulty):
+    name: ClassVar[str] = "faulty-exit"
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        sys.exit(3)

@@ -1,0 +1,98 @@
+"""The local executor: trials that raise, hang in native code, exhaust memory, crash the interpreter or call
+sys.exit are each recorded as failed with their reason, in a worker process, and the run completes with an
+ADR. And a resumed run keeps the finished trials and reaches the same decision as an uninterrupted one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from harness.runner import RunOptions, run
+from harness.spec import spec_from_dict
+from tests import faulty_candidates
+
+pytestmark = pytest.mark.slow
+
+
+def _table(path: Path, n: int = 600, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * X[:, 0]))).astype(int)
+    pl.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": y}).write_csv(path)
+
+
+def _spec(tmp_path: Path, include: list[str], **candidates: object):
+    _table(tmp_path / "data.csv")
+    return spec_from_dict(
+        {
+            "title": "Fault tolerance",
+            "data": {"path": str(tmp_path / "data.csv"), "target": "y"},
+            "candidates": {"include": include, "tuning_trials": 2, **candidates},
+            "evidence": {"learning_curves": False, "robustness": False},
+        }
+    )
+
+
+def test_misbehaving_trials_are_recorded_as_failed_and_the_run_completes(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ARCHBENCH_CANDIDATES", faulty_candidates.ENV)
+    faults = ["faulty-raise", "faulty-hang", "faulty-memory", "faulty-segfault", "faulty-exit"]
+    spec = _spec(tmp_path, ["zero-rule", "linear", *faults], time_budget_s=3)
+    options = RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", memory_mb=1500)
+    result = run(spec, options=options)
+    by = {m.candidate: m for m in result.measurements}
+    assert by["linear"].ok and result.decision.recommended in ("linear", "single-feature-rule")
+    assert by["faulty-raise"].status == "failed" and "planted failure in fit" in by["faulty-raise"].reason
+    assert by["faulty-hang"].status == "timed_out" and "past its 3 s budget" in by["faulty-hang"].reason
+    assert by["faulty-memory"].status == "failed" and "over the 1,500 MB cap" in by["faulty-memory"].reason
+    assert by["faulty-segfault"].status == "failed" and "SIGSEGV" in by["faulty-segfault"].reason
+    assert by["faulty-exit"].status == "failed" and "exit code 3" in by["faulty-exit"].reason
+    assert result.adr_path is not None and result.adr_path.exists()
+    text = result.adr_path.read_text()
+    for name in faults:
+        assert name in text  # every failure is in the record the team reads, with its reason
+
+
+def test_a_resumed_run_keeps_finished_trials_and_reaches_the_same_decision(tmp_path) -> None:
+    include = ["zero-rule", "linear", "xgboost"]
+    whole = run(
+        _spec(tmp_path, include),
+        options=RunOptions(runs_dir=tmp_path / "whole", adr_dir=tmp_path / "adr-whole"),
+    )
+    # an interrupted run: its trial log has only the first two trials
+    first = run(
+        _spec(tmp_path, include),
+        options=RunOptions(runs_dir=tmp_path / "part", adr_dir=tmp_path / "adr-part"),
+    )
+    trials = tmp_path / "part" / first.run_id / "trials"
+    (trials / "xgboost-seed0.pkl").unlink()
+    log = trials / "log.jsonl"
+    log.write_text("".join(line + "\n" for line in log.read_text().splitlines() if "xgboost" not in line))
+    (tmp_path / "part" / first.run_id / "run.json").unlink()
+    resumed = run(
+        _spec(tmp_path, include),
+        options=RunOptions(runs_dir=tmp_path / "part", adr_dir=tmp_path / "adr-part", resume=first.run_id),
+    )
+    assert resumed.run_id == first.run_id
+    kept = {m.candidate: m for m in first.measurements}
+    again = {m.candidate: m for m in resumed.measurements}
+    assert again["linear"].metrics["roc_auc"].value == kept["linear"].metrics["roc_auc"].value
+    assert resumed.decision.recommended == whole.decision.recommended
+    scores = {m.candidate: round(m.metrics["roc_auc"].value, 6) for m in whole.measurements if m.ok}
+    assert {m.candidate: round(m.metrics["roc_auc"].value, 6) for m in resumed.measurements if m.ok} == scores
+
+
+def test_resume_refuses_another_spec(tmp_path) -> None:
+    from harness.errors import InputError
+
+    first = run(
+        _spec(tmp_path, ["zero-rule"]),
+        options=RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", write_adr=False),
+    )
+    with pytest.raises(InputError, match="the spec changed since that run"):
+        run(
+            _spec(tmp_path, ["zero-rule", "linear"]),
+            options=RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", resume=first.run_id),
+        )
