@@ -18,7 +18,7 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
-from harness.errors import InputError, OutputError
+from harness.errors import InputError, OutputError, RunInterrupted
 
 app = typer.Typer(
     name="harness",
@@ -67,6 +67,18 @@ def run(
     seeds: Optional[int] = typer.Option(
         None, "--seeds", min=1, max=50, help="Repeat selection with N seeds; overrides `seeds` in the spec."
     ),
+    executor: str = typer.Option(
+        "local",
+        "--executor",
+        help="local: each trial in a worker process, its budget and memory enforced from outside; "
+        "inline: in this process.",
+    ),
+    memory_mb: Optional[float] = typer.Option(
+        None, "--memory-mb", min=50, help="Local executor: kill a trial whose worker exceeds this memory."
+    ),
+    resume: Optional[str] = typer.Option(
+        None, "--resume", metavar="RUN_ID", help="Resume an interrupted run: keep its finished trials."
+    ),
 ) -> None:
     """Audit the data, train and measure every applicable candidate, decide, and write the ADR."""
     from harness.console import ProgressRenderer, leaderboard, summary
@@ -87,7 +99,12 @@ def run(
             adr_dir=adr_dir,
             write_adr=not no_adr,
             command=command_line(["harness", *sys.argv[1:]]),
+            executor=executor,
+            memory_mb=memory_mb,
+            resume=resume,
         )
+        if executor not in ("local", "inline"):
+            raise InputError(f"unknown executor {executor!r}", where="--executor", fix="use local or inline")
         with ProgressRenderer(err, enabled=not quiet) as renderer:
             result = run_decision(spec, options=options, on_event=renderer)
     except InputError as exc:
@@ -96,8 +113,12 @@ def run(
     except OutputError as exc:
         _fail(exc, EXIT_OUTPUT_FAILED)
         return
+    except RunInterrupted as exc:
+        again = f"harness run {spec_path} --resume {exc.run_id}"
+        err.print(f"[yellow]{exc}[/]; resume with: {again}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
+        err.print("[yellow]interrupted before any trial finished[/]")
         raise typer.Exit(130) from None
     if not result.cancelled and not any(m.ok for m in result.measurements):
         _fail(_nothing_finished(result), EXIT_NO_CANDIDATE)

@@ -57,5 +57,13 @@ class CandidateTimeout(HarnessError):
     """A candidate ran past its time budget (`[candidates] time_budget_s`)."""
 
 
+class RunInterrupted(HarnessError):
+    """Ctrl-C or SIGTERM during the trials: the finished ones are in the run's trial log."""
+
+    def __init__(self, run_id: str, kept: int, trials_dir: str) -> None:
+        self.run_id, self.kept, self.trials_dir = run_id, kept, trials_dir
+        super().__init__(f"interrupted: {kept} finished trial(s) kept in {trials_dir}")
+
+
 class RunCancelled(HarnessError):
     """The user cancelled the run (TUI cancel, Ctrl-C); finished results are kept."""

@@ -33,6 +33,9 @@ class RunOptions:
     write_adr: bool = True
     command: str | None = None  # the exact invocation, for the reproducibility block
     adr_status: str = "proposed"
+    executor: str = "local"  # local: each trial in a worker process, bounded from outside; inline: here
+    memory_mb: float | None = None  # local executor: kill a trial whose worker exceeds this resident memory
+    resume: str | None = None  # run id of an interrupted run: its finished trials are kept, the rest run
 
 
 @dataclass
@@ -92,7 +95,7 @@ def run(
     emit: Callable[[ev.Event], None] = on_event or (lambda _e: None)
     steps = _Steps(emit)
     t_start = time.perf_counter()
-    run_id = rec.new_run_id()
+    run_id = options.resume or rec.new_run_id()
 
     # ---- output folders, data, audit, split: everything that can reject the input, before any training --
     from harness.outputs import check_run_outputs
@@ -148,7 +151,8 @@ def run(
     measurements: list[Measurement] = [_failed(c, "skipped", reason) for c, reason in skipped]
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
-    with steps.step("candidates", f"{len(candidates)} candidates"):
+    executor, log = _trial_machinery(spec, splits, metric, protocol, folds, full_protocol, run_id, options)
+    with steps.step("candidates", f"{len(candidates)} candidates"), _interruptible(executor, log, run_id):
         for candidate in candidates:
             if cancel.is_set():
                 cancelled = True
@@ -160,9 +164,7 @@ def run(
                 emit(ev.CandidateFinished(candidate.name, m))
                 continue
             try:
-                m, model = _fit_and_score(
-                    candidate, splits, spec, metric, protocol, folds if full_protocol else None, cancel, emit
-                )
+                m, model = _run_trial(executor, log, candidate.name, spec.seed, emit, cancel)
             except RunCancelled:
                 cancelled, model = True, None
                 m = _failed(candidate, "cancelled", "cancelled by the user before it finished")
@@ -262,6 +264,75 @@ def run(
         cancelled=cancelled,
         timings=dict(steps.timings),
     )
+
+
+def _trial_machinery(
+    spec: DecisionSpec,
+    splits: Any,
+    metric: str,
+    protocol: Any,
+    folds: list[Any],
+    full_protocol: bool,
+    run_id: str,
+    options: RunOptions,
+) -> tuple[Any, Any]:
+    """The executor that runs the trials (tables: worker processes unless `inline`; text and QA: here, their
+    models hold native handles) and the run's trial log (opened for a resume, or started)."""
+    from harness.executor import TrialContext, make_executor
+    from harness.trials import TrialLog
+
+    context = TrialContext(splits, spec, metric, protocol, folds if full_protocol else None)
+    kind = options.executor if full_protocol else "inline"
+    executor = make_executor(kind, context, memory_mb=options.memory_mb)
+    try:
+        log = TrialLog(Path(options.runs_dir) / run_id, spec.to_toml(), resume=options.resume is not None)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the trial log ({exc.strerror or exc})",
+            where=str(options.runs_dir),
+            fix="pass --out-dir a folder you can write to",
+        ) from None
+    return executor, log
+
+
+def _run_trial(
+    executor: Any, log: Any, name: str, seed: int, emit: Callable[[ev.Event], None], cancel: threading.Event
+) -> tuple[Measurement, Fitted | None]:
+    """One trial: from the trial log when a resumed run already finished it, else on the executor (and then
+    into the log)."""
+    kept = log.load(name, seed)
+    if kept is not None:
+        emit(ev.Log(f"{name}: kept from the trial log (resumed run)"))
+        return kept.measurement, kept.fitted
+    t0 = time.perf_counter()
+    outcome = executor.run(name, seed, emit=emit, cancel=cancel)
+    if outcome.measurement.status in ("ok", "failed", "timed_out"):
+        log.save(name, seed, outcome, time.perf_counter() - t0)
+    return outcome.measurement, outcome.fitted
+
+
+@contextmanager
+def _interruptible(executor: Any, log: Any, run_id: str) -> Iterator[None]:
+    """Ctrl-C (and SIGTERM, turned into the same) stops the trial in progress and keeps the finished ones."""
+    import signal
+
+    from harness.errors import RunInterrupted
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        executor.close()
+        raise RunInterrupted(run_id, len(log.finished()), str(log.folder)) from None
+    finally:
+        executor.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _write_record(record: Any, runs_dir: Path) -> Path:
