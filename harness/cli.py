@@ -56,12 +56,14 @@ def _fail(exc: InputError | OutputError | str, code: int = EXIT_BAD_INPUT) -> No
 
 @app.command(epilog=EXIT_CODES_HELP)
 def run(
-    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml"),
-    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides [data] path in the spec."),
-    out_dir: Path = typer.Option(
-        Path("runs"), "--out-dir", help="Where run records go (runs/<run-id>/run.json)."
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml", readable=False),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="Data file; overrides [data] path in the spec.", readable=False
     ),
-    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder."),
+    out_dir: Path = typer.Option(
+        Path("runs"), "--out-dir", help="Where run records go (runs/<run-id>/run.json).", readable=False
+    ),
+    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder.", readable=False),
     no_adr: bool = typer.Option(False, "--no-adr", help="Measure and decide, but write no ADR."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     seeds: Optional[int] = typer.Option(
@@ -91,7 +93,7 @@ def run(
         spec = load_spec(spec_path)
         if seeds is not None:
             spec.seeds = seeds
-        if data is not None and not data.exists():
+        if data is not None and not _exists(data):
             raise InputError("data file not found", where=str(data), fix="pass an existing file to --data")
         options = RunOptions(
             data_path=data,
@@ -127,6 +129,14 @@ def run(
     out.print(summary(result))
 
 
+def _exists(path: Path) -> bool:
+    """`path.exists()`, but a path that cannot be looked at (permissions) is left to the loader to explain."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
 def _nothing_finished(result: Any) -> str:
     """One line for a run in which no candidate finished: the first reasons and where the record is."""
     ms = result.measurements
@@ -141,10 +151,14 @@ def _nothing_finished(result: Any) -> str:
 
 @app.command()
 def audit(
-    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml"),
-    data: Optional[Path] = typer.Option(None, "--data", help="Data file; overrides [data] path in the spec."),
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml", readable=False),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="Data file; overrides [data] path in the spec.", readable=False
+    ),
 ) -> None:
     """Audit the data alone: duplicates, contamination, leakage, conflicts, coverage. Exit 1 if blocked."""
+    from rich.text import Text
+
     from harness import audit as audit_mod
     from harness import data as data_mod
     from harness.runner import audit_and_split
@@ -155,9 +169,13 @@ def audit(
         with err.status("auditing…"):
             prepared = data_mod.prepare(spec, data)
             findings, _splits = audit_and_split(prepared, spec)
+        columns = (prepared.delivered if prepared.delivered is not None else prepared.df).columns
+        notes = audit_mod.check_acknowledged(findings, spec, columns=columns)
     except InputError as exc:
         _fail(exc)
         return
+    for note in notes:
+        err.print(Text.assemble(("warning:", "yellow"), " ", note), highlight=False, soft_wrap=True)
     out.print(audit_mod.render_report(findings))
     blocking = audit_mod.unacknowledged_blocking(findings, spec)
     if blocking:
@@ -176,7 +194,7 @@ def schema() -> None:
 
 
 @app.command()
-def check(spec_path: Path = typer.Argument(..., metavar="SPEC")) -> None:
+def check(spec_path: Path = typer.Argument(..., metavar="SPEC", readable=False)) -> None:
     """Validate a spec and print it back normalised."""
     from harness.spec import load_spec
 
@@ -189,7 +207,7 @@ def check(spec_path: Path = typer.Argument(..., metavar="SPEC")) -> None:
 
 
 @app.command()
-def tui(spec_path: Optional[Path] = typer.Argument(None, metavar="[SPEC]")) -> None:
+def tui(spec_path: Optional[Path] = typer.Argument(None, metavar="[SPEC]", readable=False)) -> None:
     """Open the terminal UI for a decision sprint."""
     try:
         from tui.app import main as tui_main
@@ -200,7 +218,7 @@ def tui(spec_path: Optional[Path] = typer.Argument(None, metavar="[SPEC]")) -> N
 
 
 @adr_app.command("list")
-def adr_list(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
+def adr_list(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", readable=False)) -> None:
     """List the decision records."""
     from rich.table import Table
 
@@ -213,7 +231,7 @@ def adr_list(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
 
 
 @adr_app.command("index")
-def adr_index(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
+def adr_index(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", readable=False)) -> None:
     """Regenerate adr/README.md (the index) from the records' front matter."""
     from harness import adr
 
@@ -222,7 +240,7 @@ def adr_index(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir")) -> None:
 
 
 @adr_app.command("spec")
-def adr_spec(path: Path = typer.Argument(..., help="An ADR written by harness")) -> None:
+def adr_spec(path: Path = typer.Argument(..., help="An ADR written by harness", readable=False)) -> None:
     """Print the decision.toml embedded in an ADR (to re-run or amend the decision)."""
     from harness import adr
 
@@ -236,8 +254,10 @@ def adr_spec(path: Path = typer.Argument(..., help="An ADR written by harness"))
 
 @adr_app.command("write")
 def adr_write(
-    record_path: Path = typer.Argument(..., metavar="RECORD", help="A run record (runs/<run-id>/run.json)"),
-    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder."),
+    record_path: Path = typer.Argument(
+        ..., metavar="RECORD", help="A run record (runs/<run-id>/run.json)", readable=False
+    ),
+    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder.", readable=False),
 ) -> None:
     """Write the ADR of a finished run from its record (when the run could not write it)."""
     from harness.outputs import check_output_folder
@@ -265,8 +285,8 @@ def adr_write(
 
 @adr_app.command("supersede")
 def adr_supersede(
-    old: Path = typer.Argument(..., help="The record being replaced"),
-    new: Path = typer.Argument(..., help="The record that replaces it"),
+    old: Path = typer.Argument(..., help="The record being replaced", readable=False),
+    new: Path = typer.Argument(..., help="The record that replaces it", readable=False),
 ) -> None:
     """Mark OLD as superseded by NEW (only OLD's status line changes)."""
     from harness import adr

@@ -114,6 +114,9 @@ def run(
         findings, splits = audit_and_split(prepared, spec)
         for finding in findings:
             emit(ev.FindingRaised(finding))
+        columns = (prepared.delivered if prepared.delivered is not None else prepared.df).columns
+        for note in audit.check_acknowledged(findings, spec, columns=columns):
+            emit(ev.Log(note, level="warning"))
         audit.check_blocking(findings, spec)
     for note in splits.notes:
         emit(ev.Log(note))

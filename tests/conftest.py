@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -87,3 +88,17 @@ def tiny_classification_df() -> pl.DataFrame:
 @pytest.fixture
 def tiny_regression_df() -> pl.DataFrame:
     return make_tiny_regression_df()
+
+
+# ---- the bad-input corpus (tests/test_bad_input.py) prints its size at the end of the session -------------
+_BAD_INPUT_CASES = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[_BAD_INPUT_CASES] = sum(1 for item in items if item.name.startswith("test_bad_input["))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    cases = config.stash.get(_BAD_INPUT_CASES, 0)
+    if cases:
+        terminalreporter.write_line(f"bad-input corpus: {cases} cases")

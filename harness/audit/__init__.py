@@ -3,13 +3,15 @@ what chance puts in both splits), target leakage, label conflicts, coverage, ent
 Returns `Finding`s; blocking ones stop a run unless acknowledged in the spec.
 
 Public API: `Finding`, `audit_table`, `audit_splits`, `audit_parquet`, `audit_qa`, `unacknowledged_blocking`,
-`check_blocking`, `render_report`, `find_near_duplicates`, `deduplicate`, `effective_rows`.
+`check_blocking`, `check_acknowledged`, `render_report`, `find_near_duplicates`, `deduplicate`,
+`effective_rows`.
 """
 
 from harness.audit._table import audit_parquet, audit_splits, audit_table, deduplicate, effective_rows
 from harness.audit.findings import (
     Finding,
     Severity,
+    check_acknowledged,
     check_blocking,
     resolve,
     sort_findings,
@@ -27,6 +29,7 @@ __all__ = [
     "audit_qa",
     "audit_splits",
     "audit_table",
+    "check_acknowledged",
     "check_blocking",
     "deduplicate",
     "effective_rows",

@@ -8,10 +8,11 @@ contamination). A blocking finding stops the run unless the spec acknowledges it
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from harness.errors import BlockedByAudit
+from harness.errors import BlockedByAudit, InputError
 from harness.spec import DecisionSpec
 
 Severity = Literal["info", "warning", "blocking"]
@@ -92,6 +93,70 @@ def way_out(finding: Finding) -> str:
     if finding.fixed_by_dedupe:
         return "dedupe = true"
     return ""
+
+
+# The kinds of finding codes ("<kind>:<what>"); `suspected_leak:<feature>` is read after training, by
+# harness.evidence, so it never matches a finding of the audit.
+FINDING_KINDS = (
+    "answer_not_in_corpus",
+    "constant",
+    "contamination",
+    "duplicates",
+    "entity_repeats",
+    "high_cardinality",
+    "imbalance",
+    "label_conflict",
+    "leakage",
+    "missing",
+    "near_duplicates",
+    "non_finite",
+    "out_of_range",
+    "rare_classes",
+    "strong_feature",
+)
+LATE_KINDS = ("suspected_leak",)
+# What a code names besides a column ("duplicates:rows", "contamination:exact", ...).
+_NOT_COLUMNS = {"rows", "exact", "near_duplicates", "combination", "row_blocks"}
+
+
+def check_acknowledged(
+    findings: list[Finding], spec: DecisionSpec, *, columns: Sequence[str] | None = None
+) -> list[str]:
+    """Check `[audit] acknowledge` against the findings. An entry that cannot name a finding — an unknown
+    kind, or (given the table's `columns`) a column the data does not have — is an `InputError`: a typo
+    would otherwise be accepted silently. An entry of a valid form that names no finding of this data
+    (acknowledged in advance) is allowed; the returned notes say so."""
+    import difflib
+
+    codes = list(dict.fromkeys(f.code for f in findings))
+    notes: list[str] = []
+    for entry in spec.audit.acknowledge:
+        if entry in codes:
+            continue
+        kind, _, rest = entry.partition(":")
+        close = difflib.get_close_matches(entry, codes, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if kind not in FINDING_KINDS + LATE_KINDS or not rest:
+            raise InputError(
+                f"acknowledge entry {entry!r} names no finding{hint}: codes read '<kind>:<column>', kinds "
+                f"{', '.join(FINDING_KINDS + LATE_KINDS)}",
+                where="[audit] acknowledge",
+                fix=f"copy the code from the audit report (harness audit), or remove {entry!r}",
+            )
+        column = rest.split(":", 1)[1] if kind == "contamination" and ":" in rest else rest
+        if columns is not None and column not in _NOT_COLUMNS and column not in columns:
+            near = difflib.get_close_matches(column, list(columns), n=1, cutoff=0.6)
+            hint = hint or (f" (did you mean {near[0]!r}?)" if near else "")
+            raise InputError(
+                f"acknowledge entry {entry!r} names {column!r}, which is not a column of the data{hint}",
+                where="[audit] acknowledge",
+                fix=f"correct the column name in {entry!r}, or remove it",
+            )
+        if kind not in LATE_KINDS:
+            notes.append(
+                f"[audit] acknowledge {entry!r}: this data has no such finding, nothing is acknowledged by it"
+            )
+    return notes
 
 
 def check_blocking(findings: list[Finding], spec: DecisionSpec) -> None:

@@ -45,11 +45,19 @@ def _load(
     """(validated table without `drop_columns`, table as read). Parquet skips dropped columns while scanning
     unless `keep_dropped`."""
     where = str(path)
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:  # permission denied on a parent folder, a name too long, ...
+        raise InputError(
+            f"cannot read file ({exc.strerror or type(exc).__name__})",
+            where=where,
+            fix="check the path and its permissions",
+        ) from None
+    if not exists:
         raise InputError(
             "data file not found", where=where, fix="check data.path in the spec (relative to the spec)"
         )
-    if path.is_dir():
+    if is_dir:
         raise InputError(
             "is a folder, not a data file",
             where=where,
@@ -72,6 +80,8 @@ def _load(
         raise InputError("file is empty", where=where, fix="export the data again; the file has no bytes")
 
     pushed_down = suffix in _PARQUET and not keep_dropped  # Parquet removes them while scanning
+    if suffix in _CSV:
+        check_header(path, _CSV[suffix])
     raw = _read(path, suffix, [] if keep_dropped else list(drop_columns))
     if raw.height == 0:
         raise InputError("file has no data rows", where=where, fix="export the data again with its rows")
@@ -81,8 +91,11 @@ def _load(
         df = raw.drop(list(drop_columns))
     if df.width == 0:
         raise InputError("no columns left after drop_columns", where=where, fix="drop fewer columns")
+    check_scalar_columns(df, where=where)
     line_offset = 2 if suffix in _CSV else (1 if suffix in _JSONL else None)
     check_numeric_garbage(df, where=where, line_offset=line_offset)
+    # a dropped column may hold anything: one the audit of the delivered table cannot read is left out of it
+    raw = raw.drop([c for c in drop_columns if c in raw.columns and not _scalar(raw.schema[c])])
     return df, raw
 
 
@@ -157,6 +170,43 @@ def list_columns(columns: Sequence[str], limit: int = 30) -> str:
     """The column names, comma-separated, cut after `limit`."""
     shown = ", ".join(columns[:limit])
     return shown + (f", … ({len(columns) - limit} more)" if len(columns) > limit else "")
+
+
+def check_header(path: Path, separator: str) -> None:
+    """Refuse a CSV header that names a column twice (polars would silently rename the second one
+    'x_duplicated_0'). A header that is not readable text is left to the reader's own error."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=separator), [])
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            shown = repr(name) if name.strip() else "(empty)"
+            raise InputError(
+                f"column {shown} appears twice in the header (columns {seen[name]} and {position})",
+                where=str(path),
+                fix="give every column its own name in the file's first line",
+            )
+        seen[name] = position
+
+
+def _scalar(dtype: pl.DataType) -> bool:
+    return not (dtype.is_nested() or dtype == pl.Object)
+
+
+def check_scalar_columns(df: pl.DataFrame, *, where: str) -> None:
+    """Refuse columns of lists, arrays or records (Parquet / JSON): no audit or candidate reads them."""
+    for name, dtype in df.schema.items():
+        if not _scalar(dtype):
+            raise InputError(
+                f"column {name!r} holds {dtype} values (lists or records), which archbench cannot use",
+                where=where,
+                fix=f"drop it with [audit] drop_columns = [{name!r}], or flatten it into scalar columns",
+            )
 
 
 def check_numeric_garbage(df: pl.DataFrame, *, where: str, line_offset: int | None = None) -> None:

@@ -96,6 +96,9 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
         if delivered is not None:
             delivered = pl.concat([delivered, golden.select(delivered.columns)], how="vertical_relaxed")
         notes.append(f"golden test file {golden_path.name}: {golden_rows:,} rows, never trained or tuned on")
+    df = parse_time_columns(df, spec, notes)
+    if delivered is not None:
+        delivered = parse_time_columns(delivered, spec, [])
     task, task_notes = build_task_with_notes(df, spec)
     return PreparedData(
         df=df,
@@ -110,6 +113,50 @@ def prepare(spec: DecisionSpec, data_path: Path | None = None) -> PreparedData:
         golden_rows=golden_rows,
         golden_path=golden_path,
     )
+
+
+# Year first (ISO 8601 and the like): the only text dates that read one way. "01/02/2024" could be either.
+_YEAR_FIRST = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d.*)?$"
+
+
+def parse_time_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> pl.DataFrame:
+    """Times held as text (JSON lines, a format the CSV reader does not know) are parsed when every value is a
+    year-first date or time; otherwise refused: sorted as text, 'day 10' comes before 'day 9' and a time split
+    would put the wrong rows in test."""
+    for key, name in (
+        ("data.time_column", spec.data.time_column),
+        ("audit.label_time_column", spec.audit.label_time_column),
+    ):
+        if name is None or name not in df.columns:
+            continue  # a missing column is reported by the task
+        dtype = df.schema[name]
+        if dtype.is_numeric() or dtype.is_temporal():
+            continue
+        col = df.get_column(name)
+        present = col.drop_nulls()
+        example = present[0] if present.len() else None
+        if dtype == pl.String and present.len():
+            text = present.str.strip_chars()
+            year_first = text.str.contains(_YEAR_FIRST)
+            if bool(year_first.all()):
+                try:
+                    parsed = col.str.strip_chars().str.to_datetime(strict=False)
+                except pl.exceptions.PolarsError:
+                    parsed = None
+                if parsed is not None and parsed.null_count() == col.null_count():
+                    notes.append(f"{key} {name!r}: text parsed as dates/times ({example!r} → {parsed[0]})")
+                    df = df.with_columns(parsed.alias(name))
+                    continue
+            else:
+                example = text.filter(~year_first)[0]
+        raise InputError(
+            f"{key} {name!r} holds {dtype} values that are not dates or times (e.g. {example!r}); sorted as "
+            "text, 'day 10' would come before 'day 9'",
+            where=f"[{key.split('.')[0]}] {key.split('.')[1]}",
+            fix=f"write {name!r} as ISO dates or times (2024-01-31, 2024-01-31T08:00:00) or as numbers "
+            "(e.g. a day index)",
+        )
+    return df
 
 
 def _load_golden(path: Path, train: pl.DataFrame, drop: list[str]) -> pl.DataFrame:

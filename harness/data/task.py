@@ -56,6 +56,7 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
             where="[data] target",
             fix="label those rows or remove them from the file (archbench does not drop rows silently)",
         )
+    _check_target_values(y, target, df.height)
 
     kind = spec.task or _detect_kind(y)
     if spec.task is None:
@@ -76,6 +77,7 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
             )
 
     features = _feature_columns(df, spec, notes)
+    _check_finite(df, features)
     text = tuple(c for c in data.text_columns if c in features)
     if not data.text_columns and data.detect_text:
         text = _detect_text_columns(df, features, notes)
@@ -211,6 +213,50 @@ def _positive_index(
     return min(range(len(classes)), key=lambda i: (count_of[classes[i]], -i))
 
 
+# Text that stands for a missing value: as a label it would become a class of its own ('nan').
+MISSING_MARKERS = frozenset({"", "nan", "null", "n/a", "#n/a"})
+
+
+def _check_target_values(y: pl.Series, target: str, n_rows: int) -> None:
+    """Refuse infinite numbers and missing values written as text ('nan', 'NaN', 'null', '', ...)."""
+    if y.dtype.is_float():
+        bad = y.is_infinite()
+        what = "is infinite (inf or -inf)"
+    elif y.dtype == pl.String:
+        bad = y.str.strip_chars().str.to_lowercase().is_in(list(MISSING_MARKERS))
+        what = "holds a missing value written as text (it would become a class of its own)"
+    else:
+        return
+    n_bad = int(bad.sum())
+    if not n_bad:
+        return
+    first = int(bad.arg_true()[0])
+    raise InputError(
+        f"target {target!r} {what} in {n_bad:,} of {n_rows:,} rows, e.g. {y[first]!r} at row {first}",
+        where="[data] target",
+        fix="label those rows with real values, or remove them from the file (archbench does not drop rows "
+        "silently)",
+    )
+
+
+def _check_finite(df: pl.DataFrame, features: list[str]) -> None:
+    """Refuse ±inf in a numeric feature: candidates disagree on what it means (some crash natively)."""
+    for name in features:
+        col = df.get_column(name)
+        if not col.dtype.is_float():
+            continue
+        bad = col.is_infinite()
+        n_bad = int(bad.sum())
+        if n_bad:
+            first = int(bad.arg_true()[0])
+            raise InputError(
+                f"feature {name!r} is infinite (inf or -inf) in {n_bad:,} of {df.height:,} rows, e.g. "
+                f"{col[first]} at row {first}",
+                fix=f"replace them in {name!r} with numbers or leave those cells empty (missing), or drop "
+                "the column with [audit] drop_columns",
+            )
+
+
 def _check_regression_target(y: pl.Series, target: str) -> None:
     if not y.dtype.is_numeric():
         raise InputError(
@@ -234,6 +280,15 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
     reserved = {c for c in (data.target, data.id_column, data.group_column, data.time_column) if c}
     for name in data.text_columns:
         _require_column(df, name, "data.text_columns")
+        if df.schema[name] == pl.Null or (
+            df.schema[name] == pl.String
+            and not bool(df.get_column(name).str.strip_chars().str.len_chars().gt(0).any())
+        ):
+            raise InputError(
+                f"text column {name!r} is empty in all {df.height:,} rows",
+                where="[data] text_columns",
+                fix=f"export the data again with its texts, or remove {name!r} from text_columns",
+            )
         if df.schema[name] != pl.String:
             raise InputError(
                 f"text column {name!r} holds {df.schema[name]}, not text",
