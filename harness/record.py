@@ -349,10 +349,9 @@ def load_record(path: str | Path) -> RunRecord:
         return RunRecord.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        raise InputError(
-            f"run record field '{key}' is invalid: {err['msg']}", where=str(p), fix="re-run to write it again"
-        ) from None
+        key = ".".join(str(part) for part in err["loc"])
+        what = f"run record field '{key}' is invalid" if key else "run record is invalid"
+        raise InputError(f"{what}: {err['msg']}", where=str(p), fix="re-run to write it again") from None
 
 
 def spec_toml_of(record: RunRecord) -> str:

@@ -94,8 +94,9 @@ def tiny_regression_df() -> pl.DataFrame:
 _BAD_INPUT_CASES = pytest.StashKey[int]()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    config.stash[_BAD_INPUT_CASES] = sum(1 for item in items if item.name.startswith("test_bad_input["))
+def pytest_collection_finish(session: pytest.Session) -> None:  # after -k / -m deselection
+    cases = sum(1 for item in session.items if item.name.startswith("test_bad_input["))
+    session.config.stash[_BAD_INPUT_CASES] = cases
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

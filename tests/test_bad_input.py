@@ -470,6 +470,61 @@ DATA_CASES = [
     ),
 ]
 
+OTHER_COMMAND_CASES = [
+    Case(
+        "jsonl-duplicate-key",
+        ("key 'a' appears twice in the first record",),
+        spec=spec(data={"path": "data.jsonl"}),
+        files=raw(
+            "".join(f'{{"a": {i}, "a": {-i}, "label": {i % 2}}}\n' for i in range(N_ROWS)), "data.jsonl"
+        ),
+    ),
+    Case(
+        "target-all-null-jsonl",
+        ("target 'label' is missing in 120 of 120 rows",),
+        spec=spec(data={"path": "data.jsonl"}),
+        files=classification("data.jsonl", label=pl.lit(None)),
+    ),
+    Case(
+        "audit-spec-missing", ("spec file not found",), command="audit", spec_path="nowhere.toml", files=None
+    ),
+    Case("audit-data-missing", ("data file not found",), command="audit", files=None),
+    Case(
+        "audit-inf-feature",
+        ("feature 'x_num' is infinite",),
+        command="audit",
+        files=classification(x_num=first_rows(1, float("inf"), "x_num")),
+    ),
+    Case("check-malformed-toml", ("malformed TOML",), command="check", spec='title = "x\n'),
+    Case(
+        "check-id-column-is-target",
+        ("is also data.target",),
+        command="check",
+        spec=spec(data={"id_column": "label"}),
+    ),
+    Case(
+        "adr-write-record-missing",
+        ("run record not found",),
+        command="adr write",
+        spec_path="nowhere/run.json",
+        files=None,
+    ),
+    Case(
+        "adr-write-record-not-json",
+        ("not valid JSON",),
+        command="adr write",
+        spec_path="run.json",
+        files=raw("{not json", "run.json"),
+    ),
+    Case(
+        "adr-spec-not-an-adr",
+        ("no archbench spec block",),
+        command="adr spec",
+        spec_path="notes.md",
+        files=raw("# just notes\n", "notes.md"),
+    ),
+]
+
 OUTPUT_CASES = [
     Case(
         "adr-dir-is-a-file",
@@ -521,7 +576,7 @@ if os.path.isdir("/sys") and not os.access(
         Case("adr-dir-under-sys", ("not writable",), args=("--adr-dir", "/sys/archbench-adr"))
     )
 
-CASES = SPEC_CASES + DATA_CASES + OUTPUT_CASES
+CASES = SPEC_CASES + DATA_CASES + OTHER_COMMAND_CASES + OUTPUT_CASES
 
 
 def _deny_reading(mp: pytest.MonkeyPatch, path: Path) -> None:
@@ -560,7 +615,7 @@ def test_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     if case.spec_path == "decision.toml":
         text = case.spec if isinstance(case.spec, str) else _text(case.spec)
         spec_file.write_bytes(text.encode("latin-1") if case.id == "spec-not-utf8" else text.encode())
-    args = [case.command, case.spec_path, *(a.replace("{tmp}", str(tmp_path)) for a in case.args)]
+    args = [*case.command.split(), case.spec_path, *(a.replace("{tmp}", str(tmp_path)) for a in case.args)]
     if case.command == "run":
         if case.out_args and "--adr-dir" not in args:
             args += ["--adr-dir", str(tmp_path / "adr")]

@@ -82,6 +82,8 @@ def _load(
     pushed_down = suffix in _PARQUET and not keep_dropped  # Parquet removes them while scanning
     if suffix in _CSV:
         check_header(path, _CSV[suffix])
+    elif suffix in _JSONL:
+        check_first_record(path)
     raw = _read(path, suffix, [] if keep_dropped else list(drop_columns))
     if raw.height == 0:
         raise InputError("file has no data rows", where=where, fix="export the data again with its rows")
@@ -192,6 +194,34 @@ def check_header(path: Path, separator: str) -> None:
                 fix="give every column its own name in the file's first line",
             )
         seen[name] = position
+
+
+def check_first_record(path: Path) -> None:
+    """Refuse a JSON-lines record that names a key twice (the reader would keep one value silently)."""
+    import json
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            line = next((text for text in fh if text.strip()), "")
+    except (UnicodeDecodeError, OSError):
+        return
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [k for k, _ in items]
+        duplicates.extend(k for i, k in enumerate(keys) if k in keys[:i])
+        return dict(items)
+
+    try:
+        json.loads(line, object_pairs_hook=pairs)
+    except ValueError:
+        return  # the reader explains broken JSON
+    if duplicates:
+        raise InputError(
+            f"key {duplicates[0]!r} appears twice in the first record",
+            where=str(path),
+            fix="give every field its own name in the exported records",
+        )
 
 
 def _scalar(dtype: pl.DataType) -> bool:
