@@ -328,17 +328,18 @@ class _HalfWriter:
 def test_a_write_that_fails_midway_leaves_no_file_and_no_claim(
     tmp_path: Path, monkeypatch, failure: str
 ) -> None:
-    """`write_adr` itself fails after creating the record (half the bytes written, or fsync failing): the
-    half-written record and the number's claim are removed, so the number is free for the next write."""
+    """`write_adr` itself fails after claiming the record's name (half the bytes written to the temp file, or
+    fsync failing): the temp file, the claimed name and the number's claim are removed, so the number is free
+    for the next write."""
     (tmp_path / "0001-earlier.md").write_text("earlier\n")
-    real_open = open
+    real_fdopen = adr.os.fdopen
     if failure == "write":
 
-        def half_open(path, mode="r", *args, **kwargs):
-            handle = real_open(path, mode, *args, **kwargs)
-            return _HalfWriter(handle) if "x" in mode else handle
+        def half_fdopen(fd, mode="r", *args, **kwargs):
+            handle = real_fdopen(fd, mode, *args, **kwargs)
+            return _HalfWriter(handle) if "w" in mode else handle
 
-        monkeypatch.setattr(adr, "open", half_open, raising=False)
+        monkeypatch.setattr(adr.os, "fdopen", half_fdopen)
     else:
 
         def broken_fsync(fd: int) -> None:
