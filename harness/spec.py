@@ -458,7 +458,7 @@ def _fix_for(kind: str, key: str) -> str:
         return f"use one of the allowed values for '{key}'"
     if kind.endswith("_parsing") or kind.endswith("_type"):
         return f"give '{key}' a value of the right type"
-    return f"correct the value of '{key}'"
+    return f"correct '{key}'"
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

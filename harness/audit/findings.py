@@ -101,6 +101,7 @@ FINDING_KINDS = (
     "answer_not_in_corpus",
     "constant",
     "contamination",
+    "coverage",
     "duplicates",
     "entity_repeats",
     "high_cardinality",
@@ -116,7 +117,7 @@ FINDING_KINDS = (
 )
 LATE_KINDS = ("suspected_leak",)
 # What a code names besides a column ("duplicates:rows", "contamination:exact", ...).
-_NOT_COLUMNS = {"rows", "exact", "near_duplicates", "combination", "row_blocks"}
+_NOT_COLUMNS = {"rows", "exact", "near_duplicates", "combination", "row_blocks", "empty"}
 
 
 def check_acknowledged(
