@@ -15,11 +15,13 @@ no trial is training (the record says where: `timed_on`).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +92,24 @@ def _worker_main(conn: Any) -> None:
         conn.send(("done", out))
 
 
+@contextlib.contextmanager
+def _real_stderr() -> Iterator[None]:
+    """Spawning passes stderr's file descriptor to multiprocessing's resource tracker; a front end that
+    replaced `sys.stderr` (the TUI captures it) has none, so the process' own stderr stands in meanwhile."""
+    try:
+        ok = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        ok = False
+    if ok:
+        yield
+        return
+    saved, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = saved
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "still running"
@@ -119,13 +139,14 @@ class LocalExecutor:
     def _start(self) -> None:
         parent, child = self._mp.Pipe()
         self._proc = self._mp.Process(target=_worker_main, args=(child,), daemon=True, name="archbench-trial")
-        self._proc.start()
+        with _real_stderr():
+            self._proc.start()
         child.close()
         self._conn = parent
         self._conn.send(self.context)
 
     def _kill(self) -> None:
-        if self._proc is not None:
+        if self._proc is not None and self._proc.pid is not None:  # started (start() may have raised)
             if self._proc.is_alive():
                 self._proc.kill()
             self._proc.join(5)

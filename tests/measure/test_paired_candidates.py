@@ -82,9 +82,11 @@ def test_a_run_scores_every_candidate_on_the_same_resamples(tmp_path, monkeypatc
             "candidates": {"include": ["zero-rule", "single-feature-rule"]},
         }
     )
-    result = run(
-        spec, options=RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", write_adr=False)
+    # inline: the spy must see the scoring, which the default executor would do in a worker process
+    options = RunOptions(
+        runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", write_adr=False, executor="inline"
     )
+    result = run(spec, options=options)
     assert sorted(m.candidate for m in result.measurements if m.ok) == ["single-feature-rule", "zero-rule"]
     whole_test = [d for d in drawn if d[1] == 1000]  # the evidence's per-slice bootstraps are smaller
     assert len(whole_test) >= 2 and len(set(whole_test)) == 1, drawn
