@@ -151,13 +151,7 @@ def out_of_distribution(ctx: EvidenceContext, name: str) -> FailureMode:
     task, y, metric = ctx.task, ctx.test.y, ctx.metric
     label = METRICS[metric].label
     if task.kind is TaskKind.QA:
-        return FailureMode(
-            kind="out_of_distribution",
-            title="Out of distribution",
-            evidence="questions about documents added after the index was built are not in this test",
-            response="re-index on every document change and track unanswered questions",
-            measured=False,
-        )
+        return _qa_unseen(ctx, name)
     far, reasons = outside_support(ctx)
     n_far = int(far.sum())
     if n_far < ctx.spec.evidence.min_slice_rows:
@@ -202,6 +196,56 @@ def out_of_distribution(ctx: EvidenceContext, name: str) -> FailureMode:
         f"({'; '.join(reasons[:3])}): {label} {on.show()} on them vs {off.show()} inside",
         response=response,
         severity=max(drop, 0.0) * 10 * n_far / len(y) + (0.05 if drop > 0 else 0.0),
+    )
+
+
+def _qa_unseen(ctx: EvidenceContext, name: str) -> FailureMode:
+    """QA: questions whose gold document no training question points at — knowledge the model was never
+    shown; a fine-tuned model meets them in production every time a document is added."""
+    from harness.measure.qa import score_qa_slices
+
+    label = METRICS[ctx.metric].label
+    unseen = ctx.test.extra.get("unseen_doc")
+    n = 0 if unseen is None else int(np.sum(unseen))
+    if unseen is None or n == 0:
+        return FailureMode(
+            kind="out_of_distribution",
+            title="Questions about unseen documents",
+            evidence="every test question's document is also behind some training question: new knowledge "
+            "is not in this test",
+            response="re-index on every document change and track unanswered questions",
+            measured=False,
+        )
+    mask = np.asarray(unseen, dtype=bool)
+    found = score_qa_slices(
+        ctx.task,
+        ctx.test.y,
+        ctx.test_preds[name],
+        [ctx.metric],
+        ctx.seed,
+        {"unseen": mask, "seen": ~mask},
+        300,
+        gold_doc_ids=ctx.test.extra.get("doc_ids"),
+    )
+    on, off = found.get("unseen", {}).get(ctx.metric), found.get("seen", {}).get(ctx.metric)
+    if on is None or off is None:
+        return FailureMode(
+            kind="out_of_distribution",
+            title="Questions about unseen documents",
+            evidence=f"{n:,} test questions ask about documents no training question covers; {label} is "
+            "undefined on one side",
+            response="route such questions to human review",
+            measured=False,
+        )
+    drop = advantage(off.value, on.value, ctx.greater_is_better)
+    return FailureMode(
+        kind="out_of_distribution",
+        title="Questions about unseen documents",
+        evidence=f"{n:,} test questions ({n / len(mask):.0%}) ask about documents no training question "
+        f"covers: {label} {on.show()} on them vs {off.show()} on the rest",
+        response="keep retrieval over the live index (re-index on every document change) and route "
+        "low-confidence answers about new documents to human review",
+        severity=max(drop, 0.0) * 10 * n / len(mask) + (0.05 if drop > 0 else 0.0),
     )
 
 
@@ -298,6 +342,11 @@ def _span(times: np.ndarray) -> float | None:
 
 
 def failure_modes(ctx: EvidenceContext, name: str) -> list[FailureMode]:
-    first = residual_band(ctx, name) if ctx.task.kind is TaskKind.REGRESSION else confident_wrong(ctx, name)
+    if ctx.task.kind is TaskKind.REGRESSION:
+        first = residual_band(ctx, name)
+    elif ctx.task.kind is TaskKind.QA:
+        first = None  # answers carry no confidence to abstain on
+    else:
+        first = confident_wrong(ctx, name)
     modes = [m for m in (first, out_of_distribution(ctx, name), staleness(ctx, name)) if m is not None]
     return sorted(modes, key=lambda m: (not m.measured, -m.severity))[:3]

@@ -104,6 +104,10 @@ def _slope(points: list[CurvePoint]) -> float | None:
 
 def measure_learning_curves(ctx: EvidenceContext, budget_s: float) -> tuple[list[LearningCurve], str | None]:
     """One curve per candidate family, the chosen one first, while the budget lasts."""
+    from harness.types import TaskKind
+
+    if ctx.task.kind is TaskKind.QA:
+        return [], "QA families index or fine-tune on the whole corpus: not refitted on fractions"
     deadline = min(ctx.deadline, time.monotonic() + budget_s)
     out, left = [], []
     for name in ctx.ranked():

@@ -160,8 +160,53 @@ def _classes(ctx: EvidenceContext, preds: object) -> tuple[list[ClassScore], lis
     return per_class[:10], pairs
 
 
+def qa_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
+    """QA: questions whose gold document some training question points at, and those whose document no
+    training question does (new knowledge), per candidate and against the best baseline."""
+    from harness.measure.qa import score_qa_slices
+
+    unseen = ctx.test.extra.get("unseen_doc")
+    if unseen is None:
+        return []
+    unseen = np.asarray(unseen, dtype=bool)
+    masks = {"gold document seen in training": ~unseen, "gold document unseen in training": unseen}
+    gold = ctx.test.extra.get("doc_ids")
+
+    def scores(name: str) -> dict[str, object]:
+        found = score_qa_slices(
+            ctx.task, ctx.test.y, ctx.test_preds[name], [ctx.metric], ctx.seed, masks, 300, gold_doc_ids=gold
+        )
+        return {label: m.get(ctx.metric) for label, m in found.items()}
+
+    base = scores(ctx.baseline) if ctx.baseline else {}
+    out = []
+    for name in ctx.ranked():
+        mine = scores(name)
+        rows = []
+        for label, mask in masks.items():
+            mv = mine.get(label)
+            s = SliceScore(column="gold document", label=label, rows=int(mask.sum()))
+            if mv is not None:
+                s.score = Interval(value=mv.value, low=mv.ci_low, high=mv.ci_high)  # type: ignore[attr-defined]
+                bv = base.get(label)
+                if bv is not None and name != ctx.baseline:
+                    s.baseline = bv.value  # type: ignore[attr-defined]
+                    d = paired_difference(
+                        name, mv, str(ctx.baseline), bv, greater_is_better=ctx.greater_is_better
+                    )  # type: ignore[arg-type]
+                    if d is not None:
+                        s.vs_baseline = Interval(value=d.better, low=d.better_low, high=d.better_high)
+            rows.append(s)
+        scored = [s for s in rows if s.score is not None]
+        worst = (
+            (min if ctx.greater_is_better else max)(scored, key=lambda s: s.score.value) if scored else None
+        )  # type: ignore[union-attr]
+        out.append(CandidateSlices(candidate=name, slices=rows, worst=worst))
+    return out
+
+
 def measure_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
     if ctx.task.kind is TaskKind.QA:
-        return []
+        return qa_slices(ctx)
     segs = list(segments(ctx))
     return [slice_candidate(ctx, name, segs) for name in ctx.ranked()]
