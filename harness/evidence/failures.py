@@ -260,10 +260,10 @@ def staleness(ctx: EvidenceContext, name: str) -> FailureMode:
         return FailureMode(
             kind="stale",
             title="Stale knowledge",
-            evidence=f"the knowledge-freshness constraint is {days} days"
+            evidence=f"the knowledge-freshness constraint is {days} day{'s' if days != 1 else ''}"
             if days is not None
             else "no knowledge-freshness constraint was stated",
-            response=f"rebuild the index at least every {days} days"
+            response=f"rebuild the index at least every {'day' if days == 1 else f'{days} days'}"
             if days is not None
             else "state constraints.knowledge_freshness_days and rebuild the index at that cadence",
             measured=False,

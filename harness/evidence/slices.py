@@ -74,6 +74,25 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
+def _beats_baseline_overall(ctx: EvidenceContext, name: str) -> bool:
+    base = ctx.baseline if ctx.baseline != name else None
+    overall = ctx.measurements[name].metrics.get(ctx.metric)
+    ref = ctx.measurements[base].metrics.get(ctx.metric) if base else None
+    return bool(overall and ref and advantage(overall.value, ref.value, ctx.greater_is_better) > 0)
+
+
+def _flag_hidden(slices: list[SliceScore], p_raw: dict[str, float], beats_overall: bool) -> None:
+    """Holm across one candidate's slices; a hidden regression is a significant loss to the baseline on a
+    slice by a candidate that beats it overall."""
+    adjusted = holm(p_raw) if p_raw else {}
+    for s in slices:
+        if s.label in adjusted:
+            s.p_worse = adjusted[s.label]
+            s.hidden_regression = bool(
+                beats_overall and s.vs_baseline is not None and s.vs_baseline.value < 0 and s.p_worse < 0.05
+            )
+
+
 def slice_candidate(
     ctx: EvidenceContext, name: str, segs: list[tuple[str, str, np.ndarray]]
 ) -> CandidateSlices:
@@ -81,13 +100,7 @@ def slice_candidate(
     preds = ctx.test_preds[name]
     base_name = ctx.baseline if ctx.baseline != name else None
     base = ctx.test_preds.get(base_name) if base_name else None
-    overall = ctx.measurements[name].metrics.get(metric)
-    base_overall = ctx.measurements[base_name].metrics.get(metric) if base_name else None
-    beats_overall = (
-        overall is not None
-        and base_overall is not None
-        and advantage(overall.value, base_overall.value, gib) > 0
-    )
+    beats_overall = _beats_baseline_overall(ctx, name)
     out: list[SliceScore] = []
     p_raw: dict[str, float] = {}
     for column, label, rows in segs:
@@ -107,13 +120,7 @@ def slice_candidate(
                     s.vs_baseline = Interval(value=d.better, low=d.better_low, high=d.better_high)
                     p_raw[label] = d.p_not_worse
         out.append(s)
-    adjusted = holm(p_raw) if p_raw else {}
-    for s in out:
-        if s.label in adjusted:
-            s.p_worse = adjusted[s.label]
-            s.hidden_regression = bool(
-                beats_overall and s.vs_baseline is not None and s.vs_baseline.value < 0 and s.p_worse < 0.05
-            )
+    _flag_hidden(out, p_raw, beats_overall)
     scored = [s for s in out if s.score is not None]
     worst = None
     if scored:
@@ -174,7 +181,15 @@ def qa_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
 
     def scores(name: str) -> dict[str, object]:
         found = score_qa_slices(
-            ctx.task, ctx.test.y, ctx.test_preds[name], [ctx.metric], ctx.seed, masks, 300, gold_doc_ids=gold
+            ctx.task,
+            ctx.test.y,
+            ctx.test_preds[name],
+            [ctx.metric],
+            ctx.seed,
+            masks,
+            300,
+            gold_doc_ids=gold,
+            optimizing=ctx.metric,
         )
         return {label: m.get(ctx.metric) for label, m in found.items()}
 
@@ -183,6 +198,7 @@ def qa_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
     for name in ctx.ranked():
         mine = scores(name)
         rows = []
+        p_raw: dict[str, float] = {}
         for label, mask in masks.items():
             mv = mine.get(label)
             s = SliceScore(column="gold document", label=label, rows=int(mask.sum()))
@@ -196,7 +212,9 @@ def qa_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
                     )  # type: ignore[arg-type]
                     if d is not None:
                         s.vs_baseline = Interval(value=d.better, low=d.better_low, high=d.better_high)
+                        p_raw[label] = d.p_not_worse
             rows.append(s)
+        _flag_hidden(rows, p_raw, _beats_baseline_overall(ctx, name))
         scored = [s for s in rows if s.score is not None]
         worst = (
             (min if ctx.greater_is_better else max)(scored, key=lambda s: s.score.value) if scored else None

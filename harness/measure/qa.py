@@ -163,8 +163,10 @@ def score_qa_slices(
     *,
     gold_doc_ids: Sequence[str] | np.ndarray | None = None,
     k: int = DEFAULT_RECALL_K,
+    optimizing: str | None = None,
 ) -> dict[str, dict[str, MetricValue]]:
-    """`score_qa` on each boolean row mask (e.g. {"unseen": test.extra["unseen_doc"]}); empty ones skipped."""
+    """`score_qa` on each boolean row mask (e.g. {"unseen": test.extra["unseen_doc"]}); empty ones skipped.
+    `optimizing` keeps that metric's resamples, for paired comparisons on the same slice."""
     y = np.asarray([str(a) for a in answers_true], dtype=object)
     out: dict[str, dict[str, MetricValue]] = {}
     for name, mask in slices.items():
@@ -178,6 +180,14 @@ def score_qa_slices(
         }
         gold = None if gold_doc_ids is None else [gold_doc_ids[i] for i in rows]
         out[name] = score_qa(
-            task, y[rows], Predictions(extra=extra), metrics, seed, n_boot, gold_doc_ids=gold, k=k
+            task,
+            y[rows],
+            Predictions(extra=extra),
+            metrics,
+            seed,
+            n_boot,
+            gold_doc_ids=gold,
+            k=k,
+            optimizing=optimizing,
         )
     return out
