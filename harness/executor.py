@@ -78,7 +78,10 @@ def _worker_main(conn: Any) -> None:
     executor = InlineExecutor(conn.recv())
     never = threading.Event()
     while True:
-        job = conn.recv()
+        try:
+            job = conn.recv()
+        except EOFError:  # the parent is gone
+            return
         if job is None:
             return
         name, seed = job
@@ -138,7 +141,11 @@ class LocalExecutor:
 
     def _start(self) -> None:
         parent, child = self._mp.Pipe()
-        self._proc = self._mp.Process(target=_worker_main, args=(child,), daemon=True, name="archbench-trial")
+        # not a daemon: a daemonic process may not start children, and scikit-learn's parallel loops (loky)
+        # would silently fall back to one job. A parent that dies closes the pipe, which ends the worker.
+        self._proc = self._mp.Process(
+            target=_worker_main, args=(child,), daemon=False, name="archbench-trial"
+        )
         with _real_stderr():
             self._proc.start()
         child.close()
