@@ -17,6 +17,7 @@ import polars as pl
 from harness.evidence.context import EvidenceContext, advantage, metric_on, take
 from harness.evidence.model import CandidateSlices, ClassScore, ConfusedPair, Interval, SliceScore
 from harness.measure.paired import holm, paired_difference
+from harness.results import MetricValue
 from harness.types import TaskKind
 
 N_BOOT = 300  # per slice: enough for a 95% CI and a p-value, cheap across many slices
@@ -179,7 +180,7 @@ def qa_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
     masks = {"gold document seen in training": ~unseen, "gold document unseen in training": unseen}
     gold = ctx.test.extra.get("doc_ids")
 
-    def scores(name: str) -> dict[str, object]:
+    def scores(name: str) -> dict[str, MetricValue | None]:
         found = score_qa_slices(
             ctx.task,
             ctx.test.y,
@@ -203,22 +204,21 @@ def qa_slices(ctx: EvidenceContext) -> list[CandidateSlices]:
             mv = mine.get(label)
             s = SliceScore(column="gold document", label=label, rows=int(mask.sum()))
             if mv is not None:
-                s.score = Interval(value=mv.value, low=mv.ci_low, high=mv.ci_high)  # type: ignore[attr-defined]
+                s.score = Interval(value=mv.value, low=mv.ci_low, high=mv.ci_high)
                 bv = base.get(label)
                 if bv is not None and name != ctx.baseline:
-                    s.baseline = bv.value  # type: ignore[attr-defined]
+                    s.baseline = bv.value
                     d = paired_difference(
                         name, mv, str(ctx.baseline), bv, greater_is_better=ctx.greater_is_better
-                    )  # type: ignore[arg-type]
+                    )
                     if d is not None:
                         s.vs_baseline = Interval(value=d.better, low=d.better_low, high=d.better_high)
                         p_raw[label] = d.p_not_worse
             rows.append(s)
         _flag_hidden(rows, p_raw, _beats_baseline_overall(ctx, name))
         scored = [s for s in rows if s.score is not None]
-        worst = (
-            (min if ctx.greater_is_better else max)(scored, key=lambda s: s.score.value) if scored else None
-        )  # type: ignore[union-attr]
+        pick = min if ctx.greater_is_better else max
+        worst = pick(scored, key=lambda s: s.score.value if s.score else 0.0) if scored else None
         out.append(CandidateSlices(candidate=name, slices=rows, worst=worst))
     return out
 
