@@ -73,7 +73,10 @@ def run(
         "local",
         "--executor",
         help="local: each trial in a worker process, its budget and memory enforced from outside; "
-        "inline: in this process.",
+        "inline: in this process; ray: trials as Ray tasks on a cluster (see --address).",
+    ),
+    address: Optional[str] = typer.Option(
+        None, "--address", help="Ray executor: auto, or ray://HOST:PORT; default: a local Ray instance."
     ),
     memory_mb: Optional[float] = typer.Option(
         None, "--memory-mb", min=50, help="Local executor: kill a trial whose worker exceeds this memory."
@@ -104,9 +107,12 @@ def run(
             executor=executor,
             memory_mb=memory_mb,
             resume=resume,
+            address=address,
         )
-        if executor not in ("local", "inline"):
-            raise InputError(f"unknown executor {executor!r}", where="--executor", fix="use local or inline")
+        if executor not in ("local", "inline", "ray"):
+            raise InputError(
+                f"unknown executor {executor!r}", where="--executor", fix="use local, inline or ray"
+            )
         with ProgressRenderer(err, enabled=not quiet) as renderer:
             result = run_decision(spec, options=options, on_event=renderer)
     except InputError as exc:

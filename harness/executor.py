@@ -86,13 +86,7 @@ def _worker_main(conn: Any) -> None:
             return
         name, seed = job
         out = executor.run(name, seed, emit=lambda e: conn.send(("event", e)), cancel=never)
-        if out.fitted is not None:  # hooks hold the worker's cancel event: not for the parent
-            from harness.candidates.base import TrainingHooks
-
-            for model in (out.fitted.model, out.fitted.dev_model):
-                if hasattr(model, "hooks"):
-                    model.hooks = TrainingHooks()
-        conn.send(("done", out))
+        conn.send(("done", _reset_hooks(out)))
 
 
 @contextlib.contextmanager
@@ -227,7 +221,122 @@ class LocalExecutor:
         self._kill()
 
 
-def make_executor(kind: str, context: TrialContext, *, memory_mb: float | None = None) -> Any:
+def _reset_hooks(out: TrialOutcome) -> TrialOutcome:
+    """Hooks hold the executing side's cancel event: not for the harness process."""
+    if out.fitted is not None:
+        from harness.candidates.base import TrainingHooks
+
+        for model in (out.fitted.model, out.fitted.dev_model):
+            if hasattr(model, "hooks"):
+                model.hooks = TrainingHooks()
+    return out
+
+
+def _ray_trial(context: TrialContext, name: str, seed: int) -> tuple[TrialOutcome, list[ev.Event]]:
+    """A trial as a Ray task: the same code as every other executor; its progress events come back with it."""
+    events: list[ev.Event] = []
+    out = InlineExecutor(context).run(name, seed, emit=events.append, cancel=threading.Event())
+    return _reset_hooks(out), events
+
+
+class RayExecutor:
+    """Trials as Ray tasks on a cluster (`--executor ray --address auto|ray://HOST:PORT`; no address: a local
+    Ray instance). The shared context (splits, spec, folds) goes into the object store once; every trial of a
+    run is submitted up front (`prefetch`) with a resource request — the family's threads, a GPU for GPU
+    families — so the cluster runs them in parallel, and the runner collects them in order. A trial past its
+    budget is cancelled (force: its worker is killed); a task whose worker or node died is recorded as failed
+    with Ray's reason. Results are the same objects the local executor returns: the decision is the same."""
+
+    name = "ray"
+
+    def __init__(
+        self, context: TrialContext, *, address: str | None = None, grace_s: float = GRACE_S
+    ) -> None:
+        try:
+            import ray
+        except ImportError:
+            from harness.errors import InputError
+
+            raise InputError(
+                "the ray executor needs Ray installed",
+                where="--executor ray",
+                fix="pip install 'ray==2.60.0' (or use --executor local)",
+            ) from None
+        self._ray = ray
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        self.context = context
+        self.grace_s = grace_s
+        self._context_ref = ray.put(context)
+        self._remote = ray.remote(max_retries=0)(_ray_trial)
+        self._pending: dict[tuple[str, int], Any] = {}
+        self._submitted_at: dict[tuple[str, int], float] = {}
+
+    def _submit(self, name: str, seed: int) -> None:
+        from harness.candidates import registry
+        from harness.candidates._tabular import training_threads
+
+        if (name, seed) in self._pending:
+            return
+        gpu = bool(getattr(registry.candidate_class(name), "requires_gpu", False))
+        cpus = min(training_threads(), self._largest_node_cpus())  # a request no node can meet never runs
+        ref = self._remote.options(num_cpus=cpus, num_gpus=1 if gpu else 0).remote(
+            self._context_ref, name, seed
+        )
+        self._pending[(name, seed)] = ref
+        self._submitted_at[(name, seed)] = time.monotonic()
+
+    def _largest_node_cpus(self) -> float:
+        nodes = [n for n in self._ray.nodes() if n.get("Alive")]
+        return max((float(n.get("Resources", {}).get("CPU", 0)) for n in nodes), default=1.0) or 1.0
+
+    def prefetch(self, names: list[str], seed: int) -> None:
+        for name in names:
+            self._submit(name, seed)
+
+    def run(
+        self, name: str, seed: int, *, emit: Callable[[ev.Event], None], cancel: threading.Event
+    ) -> TrialOutcome:
+        from harness.candidates import registry
+        from harness.runner import _failed
+
+        ray = self._ray
+        self._submit(name, seed)
+        ref = self._pending.pop((name, seed))
+        budget = float(self.context.spec.candidates.time_budget_s)
+        candidate = registry.create(name, seed=seed, spec=self.context.spec)
+        while True:
+            done, _ = ray.wait([ref], timeout=POLL_S * 5)
+            if done:
+                try:
+                    out, events = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    why = " ".join(str(exc).split())[:300]
+                    return TrialOutcome(_failed(candidate, "failed", f"the Ray task failed: {why}"), None)
+                for event in events:
+                    emit(event)
+                return out  # type: ignore[no-any-return]
+            if cancel.is_set():
+                self.close()
+                raise RunCancelled(f"{name}: cancelled")
+            # queued time counts too: a cluster too small for the run shows as timeouts, with the reason
+            elapsed = time.monotonic() - self._submitted_at[(name, seed)]
+            if elapsed > budget + min(self.grace_s, max(2.0, 0.25 * budget)):
+                ray.cancel(ref, force=True)
+                why = f"cancelled after {elapsed:.0f} s: past its {budget:g} s budget (queued time included)"
+                return TrialOutcome(_failed(candidate, "timed_out", why), None)
+
+    def close(self) -> None:
+        for ref in self._pending.values():
+            self._ray.cancel(ref, force=True)
+        self._pending.clear()
+
+
+def make_executor(
+    kind: str, context: TrialContext, *, memory_mb: float | None = None, address: str | None = None
+) -> Any:
     if kind == "inline":
         return InlineExecutor(context)
+    if kind == "ray":
+        return RayExecutor(context, address=address)
     return LocalExecutor(context, memory_mb=memory_mb)

@@ -36,6 +36,7 @@ class RunOptions:
     executor: str = "local"  # local: each trial in a worker process, bounded from outside; inline: here
     memory_mb: float | None = None  # local executor: kill a trial whose worker exceeds this resident memory
     resume: str | None = None  # run id of an interrupted run: its finished trials are kept, the rest run
+    address: str | None = None  # ray executor: "auto", "ray://HOST:PORT"; None starts a local Ray
 
 
 @dataclass
@@ -155,6 +156,11 @@ def run(
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
     executor, log = _trial_machinery(spec, splits, metric, protocol, folds, full_protocol, run_id, options)
+    if hasattr(executor, "prefetch"):  # a cluster runs every missing trial at once
+        runnable = [
+            c for c in candidates if not (getattr(c, "requires_gpu", False) and not _cuda_available())
+        ]
+        executor.prefetch([c.name for c in runnable if log.load(c.name, spec.seed) is None], spec.seed)
     with steps.step("candidates", f"{len(candidates)} candidates"), _interruptible(executor, log, run_id):
         for candidate in candidates:
             if cancel.is_set():
@@ -286,7 +292,7 @@ def _trial_machinery(
 
     context = TrialContext(splits, spec, metric, protocol, folds if full_protocol else None)
     kind = options.executor if full_protocol else "inline"
-    executor = make_executor(kind, context, memory_mb=options.memory_mb)
+    executor = make_executor(kind, context, memory_mb=options.memory_mb, address=options.address)
     try:
         log = TrialLog(Path(options.runs_dir) / run_id, spec.to_toml(), resume=options.resume is not None)
     except OSError as exc:
