@@ -13,8 +13,8 @@ class HarnessError(Exception):
     """Base class of every error archbench raises deliberately."""
 
 
-class InputError(HarnessError):
-    """Unusable input. Renders as one line: where, what is wrong, how to fix it."""
+class _OneLineError(HarnessError):
+    """An error the CLI prints as one line: where, what is wrong, how to fix it."""
 
     def __init__(self, problem: str, *, where: str | None = None, fix: str | None = None) -> None:
         self.problem = problem.rstrip(".")
@@ -29,24 +29,19 @@ class InputError(HarnessError):
         return " ".join(text.split())  # always one line
 
 
-class OutputError(HarnessError):
+class InputError(_OneLineError):
+    """Unusable input. Renders as one line: where, what is wrong, how to fix it."""
+
+
+class OutputError(_OneLineError):
     """A finished run's results could not be written where asked. `kept` is where they were saved instead
     (None when nowhere). The CLI prints one line and exits 4."""
 
     def __init__(
         self, problem: str, *, where: str | None = None, kept: str | None = None, fix: str | None = None
     ) -> None:
-        self.problem = problem.rstrip(".")
-        self.where = where
         self.kept = kept
-        self.fix = fix.rstrip(".") if fix else None
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        text = f"{self.where}: {self.problem}" if self.where else self.problem
-        if self.fix:
-            text += f" — fix: {self.fix}"
-        return " ".join(text.split())
+        super().__init__(problem, where=where, fix=fix)
 
 
 class BlockedByAudit(InputError):

@@ -11,14 +11,11 @@ JSON note: a metric can legitimately be NaN (e.g. ROC-AUC on a one-class slice).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import secrets
 import shlex
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
@@ -29,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import InputError
 from harness.evidence.model import Evidence
+from harness.fileio import replace_atomically
 from harness.provenance import Provenance, collect_provenance, sha256_file
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec, spec_from_dict
@@ -307,17 +305,7 @@ def write_record(record: RunRecord, runs_dir: str | Path) -> Path:
     run_dir = Path(runs_dir) / record.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     target = run_dir / RECORD_FILE
-    fd, tmp_name = tempfile.mkstemp(prefix=".run.", suffix=".json.tmp", dir=run_dir)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    replace_atomically(target, text)
     return target
 
 

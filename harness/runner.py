@@ -160,7 +160,7 @@ def run(
         runnable = [
             c for c in candidates if not (getattr(c, "requires_gpu", False) and not _cuda_available())
         ]
-        executor.prefetch([c.name for c in runnable if log.load(c.name, spec.seed) is None], spec.seed)
+        executor.prefetch([c.name for c in runnable if not log.has(c.name, spec.seed)], spec.seed)
     with steps.step("candidates", f"{len(candidates)} candidates"), _interruptible(executor, log, run_id):
         for candidate in candidates:
             if cancel.is_set():

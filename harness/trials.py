@@ -10,36 +10,20 @@ by a resume of the same run from the same folder.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
+from harness.fileio import replace_atomically
 
 TRIALS_DIR = "trials"
 
 
 def spec_digest(spec_toml: str) -> str:
     return hashlib.sha256(spec_toml.encode("utf-8")).hexdigest()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class TrialLog:
@@ -62,10 +46,13 @@ class TrialLog:
                 )
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write(stamp, digest.encode())
+            replace_atomically(stamp, digest.encode())
 
     def _file(self, name: str, seed: int) -> Path:
         return self.folder / f"{name}-seed{seed}.pkl"
+
+    def has(self, name: str, seed: int) -> bool:
+        return self._file(name, seed).exists()
 
     def load(self, name: str, seed: int) -> Any | None:
         """The finished trial's outcome (measurement, fitted), or None when it did not finish."""
@@ -81,7 +68,7 @@ class TrialLog:
             data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # a model that cannot be pickled is kept without its model (resume refits it)
             return
-        _atomic_write(path, data)
+        replace_atomically(path, data)
         line = {
             "candidate": name,
             "seed": seed,

@@ -16,6 +16,14 @@ from harness.spec import spec_from_dict
 
 pytestmark = pytest.mark.slow
 
+# a linear model against the no-information baseline only (the best-single-feature rule would be a baseline
+# as good as the model on these one-signal tables)
+LINEAR_VS_NO_INFORMATION = {
+    "include": ["zero-rule", "linear"],
+    "exclude": ["single-feature-rule"],
+    "tuning_trials": 2,
+}
+
 
 def _run(tmp_path: Path, df: pl.DataFrame, **spec: object):
     path = tmp_path / "data.csv"
@@ -50,11 +58,7 @@ def test_a_segment_where_the_model_is_worse_than_the_baseline_is_a_hidden_regres
     result = _run(
         tmp_path,
         df,
-        candidates={
-            "include": ["zero-rule", "linear"],
-            "exclude": ["single-feature-rule"],
-            "tuning_trials": 2,
-        },
+        candidates=LINEAR_VS_NO_INFORMATION,
     )
     assert result.decision.recommended == "linear"
     ev = result.record.evidence
@@ -78,11 +82,7 @@ def test_no_hidden_regression_when_every_segment_follows_the_same_relation(tmp_p
     result = _run(
         tmp_path,
         df,
-        candidates={
-            "include": ["zero-rule", "linear"],
-            "exclude": ["single-feature-rule"],
-            "tuning_trials": 2,
-        },
+        candidates=LINEAR_VS_NO_INFORMATION,
     )
     assert not any(s.hidden_regression for s in result.record.evidence.slices_of("linear").slices)
 
@@ -111,11 +111,7 @@ def test_a_column_that_encodes_the_label_with_noise_is_a_suspected_leak(tmp_path
     result = _run(
         tmp_path,
         df,
-        candidates={
-            "include": ["zero-rule", "linear"],
-            "exclude": ["single-feature-rule"],
-            "tuning_trials": 2,
-        },
+        candidates=LINEAR_VS_NO_INFORMATION,
     )
     blocking = [f.code for f in result.findings if str(f.severity).lower() == "blocking"]
     assert blocking == []  # the audit alone does not stop it
@@ -126,11 +122,7 @@ def test_a_column_that_encodes_the_label_with_noise_is_a_suspected_leak(tmp_path
     known = _run(
         tmp_path / "known",
         df,
-        candidates={
-            "include": ["zero-rule", "linear"],
-            "exclude": ["single-feature-rule"],
-            "tuning_trials": 2,
-        },
+        candidates=LINEAR_VS_NO_INFORMATION,
         audit={"acknowledge": ["suspected_leak:score_after"]},
     )
     assert known.record.evidence.leak.acknowledged
@@ -147,11 +139,7 @@ def test_no_leak_is_suspected_when_the_lift_is_spread_over_features(tmp_path: Pa
     result = _run(
         tmp_path,
         df,
-        candidates={
-            "include": ["zero-rule", "linear"],
-            "exclude": ["single-feature-rule"],
-            "tuning_trials": 2,
-        },
+        candidates=LINEAR_VS_NO_INFORMATION,
     )
     assert result.record.evidence.leak.suspected is None
 
@@ -168,11 +156,7 @@ def test_a_relation_that_drifts_over_time_shows_staleness_decay(tmp_path: Path) 
         tmp_path,
         df,
         data={"path": str(tmp_path / "data.csv"), "target": "y", "time_column": "day", "split": "time"},
-        candidates={
-            "include": ["zero-rule", "linear"],
-            "exclude": ["single-feature-rule"],
-            "tuning_trials": 2,
-        },
+        candidates=LINEAR_VS_NO_INFORMATION,
     )
     ev = result.record.evidence
     stale = next(f for f in ev.failure_modes if f.kind == "stale")

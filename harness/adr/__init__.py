@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -40,6 +39,7 @@ from harness.adr.fmt import (
 )
 from harness.errors import InputError
 from harness.evidence.model import Evidence
+from harness.fileio import replace_atomically as _replace_atomically
 from harness.measure.catalog import SECONDARY_METRICS
 from harness.record import FindingRecord, RunRecord, spec_toml_of
 from harness.results import CandidateVerdict, Decision, Measurement
@@ -1111,22 +1111,6 @@ def supersede(old_path: str | Path, new_path: str | Path) -> Path:
     lines[index] = f"status: {json.dumps(value, ensure_ascii=False)}{newline}"
     _replace_atomically(old, "".join(lines).encode("utf-8"))
     return old
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def update_index(adr_dir: str | Path) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from harness.runner import RunOptions, run
 from harness.spec import spec_from_dict
+from tests.qa.conftest import make_spec
 
 pytestmark = [pytest.mark.slow, pytest.mark.text]
 
@@ -18,18 +19,7 @@ def test_unseen_documents_are_a_measured_failure_mode(qa_dir: Path, tmp_path: Pa
     pytest.importorskip("faiss")
     spec = spec_from_dict(
         {
-            "title": "product QA evidence",
-            "task": "qa",
-            "data": {
-                "path": str(qa_dir / "qa.csv"),
-                "question_column": "question",
-                "answer_column": "answer",
-                "answer_doc_column": "sku",
-                "corpus_path": str(qa_dir / "corpus"),
-                "time_column": "asked_on",
-                "split": "time",
-                "id_column": "qa_id",
-            },
+            **make_spec(qa_dir).to_dict(),
             "constraints": {"knowledge_freshness_days": 7},
             "candidates": {"include": ["bm25", "rag-faiss"]},
         }
