@@ -28,10 +28,6 @@ def _with(spec: DecisionSpec, section: str, **changes: Any) -> DecisionSpec:
     return spec.model_copy(update={section: part.model_copy(update=changes)})
 
 
-def _label(d: Decision) -> str | None:
-    return d.recommended
-
-
 def _fmt(x: float) -> str:
     if x == 0:
         return "0"
@@ -61,7 +57,7 @@ def _gate_flips(
         tries += [p * (1 - _EPS), p * (1 + _EPS)]
 
     def outcome(limit: float) -> str | None:
-        return _label(decide(ms, _with(spec, "constraints", **{gate.field: limit}), metric=metric))
+        return decide(ms, _with(spec, "constraints", **{gate.field: limit}), metric=metric).recommended
 
     asc = sorted((limit, outcome(limit)) for limit in set(tries))
     if gate.passes_below:  # stricter = a smaller budget; walk outwards from the current one
@@ -115,7 +111,7 @@ def skill_flips(ms: list[Measurement], spec: DecisionSpec, metric: str, now: str
         for level in SkillLevel:
             if level == have:
                 continue
-            chosen = _label(decide(ms, _with(spec, "team_skills", **{skill: level}), metric=metric))
+            chosen = decide(ms, _with(spec, "team_skills", **{skill: level}), metric=metric).recommended
             if chosen != now:
                 out.append(
                     Flip(
@@ -137,14 +133,14 @@ def serving_flips(ms: list[Measurement], spec: DecisionSpec, metric: str, now: s
     ] + [("hardware", v) for v in Hardware if v != c.hardware]
     out = []
     for field, value in options:
-        chosen = _label(decide(ms, _with(spec, "constraints", **{field: value}), metric=metric))
+        chosen = decide(ms, _with(spec, "constraints", **{field: value}), metric=metric).recommended
         if chosen != now:
             out.append(Flip(driver=field, condition=f"= {value.value}", value=value.value, chooses=chosen))
     return out
 
 
 def find_flips(ms: list[Measurement], spec: DecisionSpec, metric: str, decision: Decision) -> list[Flip]:
-    now = _label(decision)
+    now = decision.recommended
     return (
         numeric_flips(ms, spec, metric, now)
         + skill_flips(ms, spec, metric, now)

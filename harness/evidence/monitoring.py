@@ -40,14 +40,6 @@ def categorical_distribution(name: str, values: list[object]) -> Distribution:
     )
 
 
-def psi(reference: Distribution, current: Distribution) -> float:
-    """Population stability index of two distributions over the same bins (a hand-written formula: no
-    library ships PSI; Σ (a − e)·ln(a / e), shares floored at 1e-4)."""
-    e = np.maximum(np.asarray(reference.shares), 1e-4)
-    a = np.maximum(np.asarray(current.shares), 1e-4)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
 def monitoring_reference(ctx: EvidenceContext, name: str, leak: LeakCheck | None) -> Monitoring:
     task, preds, X = ctx.task, ctx.test_preds[name], ctx.test.X
     score: Distribution | None = None
