@@ -269,7 +269,7 @@ def test_write_takes_the_next_number_when_one_is_taken_concurrently(tmp_path: Pa
         Path(folder, f"{number:04d}-other.md").write_text("other\n")
         return number
 
-    monkeypatch.setattr(adr, "next_number", raced)
+    monkeypatch.setattr(adr.store, "next_number", raced)
     path = adr.write_adr("mine\n", tmp_path, "Mine")
     assert path.name == "0003-mine.md"
     assert (tmp_path / "0002-other.md").read_text() == "other\n"
@@ -332,20 +332,20 @@ def test_a_write_that_fails_midway_leaves_no_file_and_no_claim(
     fsync failing): the temp file, the claimed name and the number's claim are removed, so the number is free
     for the next write."""
     (tmp_path / "0001-earlier.md").write_text("earlier\n")
-    real_fdopen = adr.os.fdopen
+    real_fdopen = adr.store.os.fdopen
     if failure == "write":
 
         def half_fdopen(fd, mode="r", *args, **kwargs):
             handle = real_fdopen(fd, mode, *args, **kwargs)
             return _HalfWriter(handle) if "w" in mode else handle
 
-        monkeypatch.setattr(adr.os, "fdopen", half_fdopen)
+        monkeypatch.setattr(adr.store.os, "fdopen", half_fdopen)
     else:
 
         def broken_fsync(fd: int) -> None:
             raise OSError(5, "Input/output error")
 
-        monkeypatch.setattr(adr.os, "fsync", broken_fsync)
+        monkeypatch.setattr(adr.store.os, "fsync", broken_fsync)
     with pytest.raises(OSError):
         adr.write_adr("# A decision long enough to be cut in half\n" * 20, tmp_path, "Half written")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0001-earlier.md"]  # no 0002-*.md, no .claim
