@@ -27,7 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-adr_app = typer.Typer(help="Work with the decision records in adr/.", no_args_is_help=True)
+adr_app = typer.Typer(
+    help="Work with the decision log (adr/, or the folder .adr-dir names).", no_args_is_help=True
+)
 app.add_typer(adr_app, name="adr")
 
 # Piped output (CI logs, `| tee`) would otherwise wrap the leaderboard at 80 columns.
@@ -223,35 +225,61 @@ def tui(spec_path: Optional[Path] = typer.Argument(None, metavar="[SPEC]", reada
     tui_main(spec_path)
 
 
+_ADR_DIR_HELP = "Decision log folder; default: the one .adr-dir names, else adr/ (found from subfolders too)."
+
+
+def _adr_dir(given: Optional[Path]) -> Path:
+    from harness import adr
+
+    return given if given is not None else adr.find_adr_dir()
+
+
+def _adr_dir_option() -> Any:
+    return typer.Option(None, "--adr-dir", help=_ADR_DIR_HELP, readable=False)
+
+
 @adr_app.command("list")
-def adr_list(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", readable=False)) -> None:
-    """List the decision records."""
+def adr_list(adr_dir: Optional[Path] = _adr_dir_option()) -> None:
+    """List the decision records (archbench's, adr-tools' and log4brains' formats alike)."""
     from rich.table import Table
 
     from harness import adr
 
     table = Table("#", "title", "status", "date")
-    for entry in adr.list_adrs(adr_dir):
+    for entry in adr.list_adrs(_adr_dir(adr_dir)):
         table.add_row(f"{entry.number:04d}", entry.title, entry.status, str(entry.date or ""))
     out.print(table)
 
 
-@adr_app.command("index")
-def adr_index(adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", readable=False)) -> None:
-    """Regenerate adr/README.md (the index) from the records' front matter."""
+def _index_written(folder: Path, path: Optional[Path]) -> str:
     from harness import adr
 
-    adr.update_index(adr_dir)
-    out.print(f"{adr_dir / 'README.md'} regenerated ({len(adr.list_adrs(adr_dir))} records)")
+    readme = folder / adr.INDEX_FILE
+    if path is None:
+        return f"no index written: {readme} and {folder / 'index.md'} are not archbench's (left untouched)"
+    note = f"; {readme} is not archbench's and was left untouched" if path.name != adr.INDEX_FILE else ""
+    return f"{path} regenerated ({len(adr.list_adrs(folder))} records){note}"
+
+
+@adr_app.command("index")
+def adr_index(adr_dir: Optional[Path] = _adr_dir_option()) -> None:
+    """Regenerate the log's index (README.md, or index.md beside a README.md that archbench did not write)."""
+    from harness import adr
+
+    folder = _adr_dir(adr_dir)
+    out.print(_index_written(folder, adr.update_index(folder)), highlight=False)
 
 
 @adr_app.command("spec")
-def adr_spec(path: Path = typer.Argument(..., help="An ADR written by harness", readable=False)) -> None:
+def adr_spec(
+    ref: str = typer.Argument(..., metavar="ADR", help="A record's number (2) or path"),
+    adr_dir: Optional[Path] = _adr_dir_option(),
+) -> None:
     """Print the decision.toml embedded in an ADR (to re-run or amend the decision)."""
     from harness import adr
 
     try:
-        spec = adr.spec_from_adr(path)
+        spec = adr.spec_from_adr(adr.resolve_record(ref, _adr_dir(adr_dir)))
     except InputError as exc:
         _fail(exc)
         return
@@ -263,13 +291,14 @@ def adr_write(
     record_path: Path = typer.Argument(
         ..., metavar="RECORD", help="A run record (runs/<run-id>/run.json)", readable=False
     ),
-    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder.", readable=False),
+    adr_dir: Optional[Path] = _adr_dir_option(),
 ) -> None:
     """Write the ADR of a finished run from its record (when the run could not write it)."""
     from harness.outputs import check_output_folder
     from harness.record import load_record
     from harness.runner import write_adr_for
 
+    folder = _adr_dir(adr_dir)
     try:
         record = load_record(record_path)
         if record.decision is None or not any(m.ok for m in record.measurements):
@@ -278,32 +307,74 @@ def adr_write(
                 where=str(record_path),
                 fix="run the decision again",
             )
-        check_output_folder(adr_dir, what="decision records (ADR)", option="--adr-dir")
-        path = write_adr_for(record, adr_dir)
+        check_output_folder(folder, what="decision records (ADR)", option="--adr-dir")
+        path = write_adr_for(record, folder)
     except InputError as exc:
         _fail(exc)
         return
     except OSError as exc:
-        _fail(f"{adr_dir}: cannot write the ADR ({exc.strerror or exc})", EXIT_OUTPUT_FAILED)
+        _fail(f"{folder}: cannot write the ADR ({exc.strerror or exc})", EXIT_OUTPUT_FAILED)
         return
     out.print(f"ADR written: {path}")
 
 
 @adr_app.command("supersede")
 def adr_supersede(
-    old: Path = typer.Argument(..., help="The record being replaced", readable=False),
-    new: Path = typer.Argument(..., help="The record that replaces it", readable=False),
+    old: str = typer.Argument(..., help="The record being replaced: its number (5) or path"),
+    new: str = typer.Argument(..., help="The record that replaces it: its number (6) or path"),
+    adr_dir: Optional[Path] = _adr_dir_option(),
 ) -> None:
-    """Mark OLD as superseded by NEW (only OLD's status line changes)."""
+    """Mark OLD as superseded by NEW, linking both records; refuses a cycle."""
     from harness import adr
 
     try:
-        adr.supersede(old, new)
-        adr.update_index(old.parent)
+        folder = _adr_dir(adr_dir)
+        old_path, new_path = adr.resolve_record(old, folder), adr.resolve_record(new, folder)
+        adr.supersede(old_path, new_path)
+        adr.update_index(old_path.parent)
     except InputError as exc:
         _fail(exc)
         return
-    out.print(f"{old.name} is now superseded by {new.name}")
+    out.print(f"{old_path.name} is now superseded by {new_path.name}")
+
+
+@adr_app.command("status")
+def adr_status(
+    ref: str = typer.Argument(..., metavar="ADR", help="A record's number (2) or path"),
+    status: str = typer.Argument(..., help="proposed, accepted, rejected, deprecated, ..."),
+    adr_dir: Optional[Path] = _adr_dir_option(),
+) -> None:
+    """Change a record's status (its front matter and header list together)."""
+    from harness import adr
+
+    try:
+        path = adr.resolve_record(ref, _adr_dir(adr_dir))
+        adr.set_status(path, status)
+        adr.update_index(path.parent)
+    except InputError as exc:
+        _fail(exc)
+        return
+    out.print(f"{path.name} is now {' '.join(status.split())}")
+
+
+@adr_app.command("migrate")
+def adr_migrate(adr_dir: Optional[Path] = _adr_dir_option()) -> None:
+    """Bring MADR records in step with log4brains and adr-tools, then regenerate the index.
+
+    Adds the header list under the title (in a log that adr-tools manages, moves the title line first);
+    records in adr-tools' or log4brains' own formats are kept as they are."""
+    from harness import adr
+
+    folder = _adr_dir(adr_dir)
+    try:
+        changed = adr.migrate(folder)
+        index = adr.update_index(folder)
+    except InputError as exc:
+        _fail(exc)
+        return
+    for path in changed:
+        out.print(f"updated {path}", highlight=False)
+    out.print(f"{len(changed)} record(s) updated; " + _index_written(folder, index), highlight=False)
 
 
 def main() -> None:

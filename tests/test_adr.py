@@ -368,19 +368,23 @@ def test_render_without_decision_is_an_input_error() -> None:
         adr.render_adr(record)
 
 
-def test_supersede_changes_only_the_status_line(tmp_path: Path) -> None:
+def test_supersede_changes_only_the_status_lines(tmp_path: Path) -> None:
+    """The front matter's status and the header list's Status change together; nothing else does. The link
+    text is the new record's slug, which log4brains resolves."""
     old = adr.write_adr(_render(status="accepted"), tmp_path, "Pick a model family")
     new_text = _render(supersedes=old.name)
     assert f"This record supersedes [ADR-0001]({old.name})." in new_text
     new = adr.write_adr(new_text, tmp_path, "Pick a model family again")
     before = old.read_text().splitlines()
+    new_before = new.read_text()
     adr.supersede(old, new)
     after = old.read_text().splitlines()
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
-    assert changed == [1]
-    assert after[1] == 'status: "superseded by [ADR-0002](0002-pick-a-model-family-again.md)"'
+    status = "superseded by [0002-pick-a-model-family-again](0002-pick-a-model-family-again.md)"
+    assert [after[i] for i in changed] == [f'status: "{status}"', f"- Status: {status}"]
     meta, _ = adr.split_front_matter(old.read_text())
-    assert meta["status"] == "superseded by [ADR-0002](0002-pick-a-model-family-again.md)"
+    assert meta["status"] == status
+    assert new.read_text() == new_before  # it already names the record it supersedes
     with pytest.raises(InputError, match="already superseded"):
         adr.supersede(old, new)
     with pytest.raises(InputError, match="does not exist"):
@@ -394,7 +398,7 @@ def test_list_adrs_and_index(tmp_path: Path) -> None:
     (tmp_path / "0003-handwritten.md").write_text("# Handwritten record\n\nNo front matter.\n")
     infos = adr.list_adrs(tmp_path)
     assert [(a.number, a.status) for a in infos] == [
-        (1, "superseded by [ADR-0002](0002-pick-again-with-a-pipe.md)"),
+        (1, "superseded by [0002-pick-again-with-a-pipe](0002-pick-again-with-a-pipe.md)"),
         (2, "proposed"),
         (3, "unknown"),
     ]

@@ -412,4 +412,6 @@ class ArchbenchApp(App[None]):
 
 def main(spec_path: Path | None = None) -> None:
     """Entry point of `harness tui [SPEC]`."""
-    ArchbenchApp(spec_path).run()
+    from harness.adr import find_adr_dir
+
+    ArchbenchApp(spec_path, adr_dir=find_adr_dir()).run()  # the team's log: .adr-dir, or adr/ found upwards

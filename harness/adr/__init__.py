@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.adr import fmt
 from harness.adr.evidence import flip_lines, monitoring_lines, option_bullets, risk_lines
 from harness.adr.evidence import more_information as more_on_evidence
@@ -32,44 +30,31 @@ from harness.adr.fmt import (
     metric_label,
     portable,
 )
-from harness.adr.store import (
-    ASSETS_DIR as ASSETS_DIR,
+from harness.adr.formats import (  # noqa: F401 - re-exported: the record formats
+    header_list,
+    record_head,
+    split_front_matter,
 )
-from harness.adr.store import (
-    INDEX_FILE as INDEX_FILE,
-)
-from harness.adr.store import (
-    MADR_URL as MADR_URL,
-)
-from harness.adr.store import (
-    SPEC_MARKER as SPEC_MARKER,
-)
-from harness.adr.store import (
-    AdrInfo as AdrInfo,
-)
-from harness.adr.store import (
-    list_adrs as list_adrs,
-)
-from harness.adr.store import (
-    next_number as next_number,
-)
-from harness.adr.store import (
-    slugify as slugify,
-)
-from harness.adr.store import (
-    spec_from_adr as spec_from_adr,
-)
-from harness.adr.store import (
-    split_front_matter as split_front_matter,
-)
-from harness.adr.store import (
-    supersede as supersede,
-)
-from harness.adr.store import (
-    update_index as update_index,
-)
-from harness.adr.store import (
-    write_adr as write_adr,
+from harness.adr.store import (  # noqa: F401 - re-exported: the store is part of harness.adr's public face
+    ASSETS_DIR,
+    INDEX_FILE,
+    INDEX_MARKER,
+    MADR_URL,
+    SPEC_MARKER,
+    AdrInfo,
+    find_adr_dir,
+    index_path,
+    is_adr_tools_log,
+    list_adrs,
+    migrate,
+    next_number,
+    resolve_record,
+    set_status,
+    slugify,
+    spec_from_adr,
+    supersede,
+    update_index,
+    write_adr,
 )
 from harness.errors import InputError
 from harness.evidence.model import Evidence
@@ -267,7 +252,7 @@ def _sorted_bullets(bullets: Iterable[_Bullet]) -> list[str]:
 
 def _front_matter(
     record: RunRecord, spec: DecisionSpec, status: str, date: dt.date, supersedes: str | None
-) -> str:
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "status": status,
         "date": date,
@@ -281,8 +266,7 @@ def _front_matter(
     }
     if supersedes:
         meta["archbench-supersedes"] = supersedes
-    body = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000)
-    return f"---\n{body}---"
+    return meta
 
 
 def _class_balance(record: RunRecord) -> str:
@@ -842,9 +826,10 @@ def render_adr(
     decision = record.decision
     options = _options(record, decision)
     parts: list[str] = [
-        _front_matter(record, spec, status.strip(), date or dt.date.today(), supersedes),
-        "",
-        f"# {spec.title}",
+        # front matter, title and the header list log4brains reads, from the same values
+        record_head(
+            _front_matter(record, spec, status.strip(), date or dt.date.today(), supersedes), spec.title
+        ),
         "",
         "## Context and Problem Statement",
         "",
