@@ -83,6 +83,13 @@ def run(
     memory_mb: Optional[float] = typer.Option(
         None, "--memory-mb", min=50, help="Local executor: kill a trial whose worker exceeds this memory."
     ),
+    workers: Optional[int] = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        max=256,
+        help="Local executor: trials at once, each with its share of the cores; default: one per two cores.",
+    ),
     resume: Optional[str] = typer.Option(
         None, "--resume", metavar="RUN_ID", help="Resume an interrupted run: keep its finished trials."
     ),
@@ -110,6 +117,7 @@ def run(
             memory_mb=memory_mb,
             resume=resume,
             address=address,
+            workers=workers,
         )
         if executor not in ("local", "inline", "ray"):
             raise InputError(

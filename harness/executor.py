@@ -6,6 +6,8 @@
   worker is killed — as is an optional memory cap (`memory_mb`, the worker's resident memory, polled). A trial
   that raises, hangs inside a native library, runs out of memory, calls `sys.exit` or crashes the interpreter
   is recorded as failed with its reason; the run goes on with a fresh worker.
+  `workers` trials run at once (`--workers N`; default: one per two cores, as memory allows), each with its
+  share of the cores.
 - `InlineExecutor`: in the harness's own process (`--executor inline`; text and QA families, whose models hold
   native handles that cannot be sent between processes, always run here).
 
@@ -72,9 +74,13 @@ class InlineExecutor:
         pass
 
 
-def _worker_main(conn: Any) -> None:
+def _worker_main(conn: Any, threads: int | None = None) -> None:
     """The worker's loop: receive the context once, then (name, seed) trials until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills us
+    if threads is not None:  # one of several workers: its share of the cores (read by training_threads)
+        import os
+
+        os.environ["ARCHBENCH_THREADS"] = str(threads)
     executor = InlineExecutor(conn.recv())
     never = threading.Event()
     while True:
@@ -85,6 +91,7 @@ def _worker_main(conn: Any) -> None:
         if job is None:
             return
         name, seed = job
+        conn.send(("started", job))  # the budget counts from here, not from the worker's start-up
         out = executor.run(name, seed, emit=lambda e: conn.send(("event", e)), cancel=never)
         conn.send(("done", _reset_hooks(out)))
 
@@ -118,107 +125,220 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-class LocalExecutor:
-    """Trials in a worker process, one at a time, each bounded from outside in time and memory."""
+def default_workers() -> int:
+    """What this machine allows: one worker per two cores (a trial's thread pools want at least two; more
+    trials than that only fight for cores), and no more than the available memory holds at ~2 GB a trial."""
+    import os
 
-    name = "local"
+    import psutil
 
-    def __init__(
-        self, context: TrialContext, *, memory_mb: float | None = None, grace_s: float = GRACE_S
-    ) -> None:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    by_memory = int(psutil.virtual_memory().available // 2e9)
+    return max(1, min(cores // 2, by_memory))
+
+
+class _Worker:
+    """One worker process and the trial it is running."""
+
+    def __init__(self, mp_context: Any, context: TrialContext, threads: int | None) -> None:
+        self._mp = mp_context
         self.context = context
-        self.memory_mb = memory_mb
-        self.grace_s = grace_s
-        self._mp = mp.get_context("spawn")  # polars and OpenMP thread pools do not survive fork
-        self._proc: Any = None
-        self._conn: Any = None
+        self.threads = threads
+        self.proc: Any = None
+        self.conn: Any = None
+        self.job: tuple[str, int] | None = None
+        self.started = 0.0
+        self.peak_mb = 0.0
 
-    def _start(self) -> None:
+    def start(self) -> None:
         parent, child = self._mp.Pipe()
         # not a daemon: a daemonic process may not start children, and scikit-learn's parallel loops (loky)
         # would silently fall back to one job. A parent that dies closes the pipe, which ends the worker.
-        self._proc = self._mp.Process(
-            target=_worker_main, args=(child,), daemon=False, name="archbench-trial"
+        self.proc = self._mp.Process(
+            target=_worker_main, args=(child, self.threads), daemon=False, name="archbench-trial"
         )
         with _real_stderr():
-            self._proc.start()
+            self.proc.start()
         child.close()
-        self._conn = parent
-        self._conn.send(self.context)
+        self.conn = parent
+        self.conn.send(self.context)
 
-    def _kill(self) -> None:
-        if self._proc is not None and self._proc.pid is not None:  # started (start() may have raised)
-            if self._proc.is_alive():
-                self._proc.kill()
-            self._proc.join(5)
-        if self._conn is not None:
-            self._conn.close()
-        self._proc = self._conn = None
+    def submit(self, job: tuple[str, int]) -> None:
+        if self.proc is None or not self.proc.is_alive():
+            self.kill()
+            self.start()
+        self.conn.send(job)
+        self.job, self.started, self.peak_mb = job, time.monotonic(), 0.0
 
-    def _rss_mb(self) -> float:
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.is_alive()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.pid is not None:  # started (start() may have raised)
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.proc = self.conn = None
+        self.job = None
+
+    def rss_mb(self) -> float:
         import psutil
 
         try:
-            p = psutil.Process(self._proc.pid)
+            p = psutil.Process(self.proc.pid)
             procs = [p, *p.children(recursive=True)]
             return sum(q.memory_info().rss for q in procs) / 1e6
         except psutil.Error:
             return 0.0
 
+    def close(self) -> None:
+        if self.conn is not None and self.alive():
+            try:
+                self.conn.send(None)
+                self.proc.join(5)
+            except (OSError, BrokenPipeError):
+                pass
+        self.kill()
+
+
+class LocalExecutor:
+    """Trials in worker processes (`workers` at once), each bounded from outside in time and memory.
+
+    With one worker the trials run one after another as the runner asks for them. With several, the runner
+    `prefetch`es every trial of the run; whenever it waits for one, idle workers take the next queued trials,
+    each worker limited to its share of the cores (`ARCHBENCH_THREADS`), and the progress of trials it is not
+    waiting for is held back and shown, in order, when their turn comes."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        context: TrialContext,
+        *,
+        memory_mb: float | None = None,
+        grace_s: float = GRACE_S,
+        workers: int = 1,
+    ) -> None:
+        import os
+
+        self.context = context
+        self.memory_mb = memory_mb
+        self.grace_s = grace_s
+        self.workers = max(1, int(workers))
+        threads = None
+        if self.workers > 1:
+            try:
+                cores = len(os.sched_getaffinity(0))
+            except AttributeError:  # not on Linux
+                cores = os.cpu_count() or 1
+            threads = max(1, cores // self.workers)
+        mp_context = mp.get_context("spawn")  # polars and OpenMP thread pools do not survive fork
+        self._pool = [_Worker(mp_context, context, threads) for _ in range(self.workers)]
+        self._queue: list[tuple[str, int]] = []
+        self._results: dict[tuple[str, int], TrialOutcome] = {}
+        self._held: dict[tuple[str, int], list[ev.Event]] = {}
+
+    def prefetch(self, names: list[str], seed: int) -> None:
+        if self.workers > 1:  # one worker: nothing to gain, trials run when asked
+            self._queue.extend((n, seed) for n in names if (n, seed) not in self._queue)
+
     def run(
         self, name: str, seed: int, *, emit: Callable[[ev.Event], None], cancel: threading.Event
     ) -> TrialOutcome:
-        from harness.candidates import registry
-        from harness.runner import _failed
-
-        budget = float(self.context.spec.candidates.time_budget_s)
-        if self._proc is None or not self._proc.is_alive():
-            self._kill()
-            self._start()
-        self._conn.send((name, seed))
-        started = time.monotonic()
-        candidate = registry.create(name, seed=seed, spec=self.context.spec)
-        peak = 0.0
+        job = (name, seed)
+        running = {w.job for w in self._pool}
+        if job not in self._results and job not in running:
+            if job in self._queue:
+                self._queue.remove(job)
+            self._queue.insert(0, job)  # the trial the runner waits for goes first
         while True:
-            try:
-                ready = self._conn.poll(POLL_S)
-                if ready:
-                    kind, payload = self._conn.recv()
-                    if kind == "event":
-                        emit(payload)
-                        continue
-                    return payload  # type: ignore[no-any-return]
-            except (EOFError, OSError):
-                ready = False
-            if not self._proc.is_alive():
-                code = self._proc.exitcode
-                self._kill()
-                why = f"the worker process died ({describe_exit(code)}) while fitting; the run went on"
-                return TrialOutcome(_failed(candidate, "failed", why), None)
+            for event in self._held.pop(job, []):
+                emit(event)
+            if job in self._results:
+                return self._results.pop(job)
             if cancel.is_set():
-                self._kill()
+                self.close()
                 raise RunCancelled(f"{name}: cancelled")
-            elapsed = time.monotonic() - started
-            if elapsed > budget + min(self.grace_s, max(2.0, 0.25 * budget)):
-                self._kill()
-                why = f"killed after {elapsed:.0f} s: past its {budget:g} s budget without returning"
-                return TrialOutcome(_failed(candidate, "timed_out", why), None)
-            if self.memory_mb is not None:
-                peak = max(peak, self._rss_mb())
-                if peak > self.memory_mb:
-                    self._kill()
-                    cap = f"{self.memory_mb:,.0f} MB"
-                    why = f"killed at {peak:,.0f} MB resident: over the {cap} cap per trial"
-                    return TrialOutcome(_failed(candidate, "failed", why), None)
+            for worker in self._pool:
+                if worker.job is None and self._queue:
+                    worker.submit(self._queue.pop(0))
+            self._poll(job, emit)
+
+    def _poll(self, waiting_for: tuple[str, int], emit: Callable[[ev.Event], None]) -> None:
+        """One round over the busy workers: pass on progress, collect results, end trials out of bounds."""
+        from multiprocessing.connection import wait
+
+        busy = [w for w in self._pool if w.job is not None]
+        ready = set(wait([w.conn for w in busy], timeout=POLL_S))
+        for worker in busy:
+            job = worker.job
+            assert job is not None
+            if worker.conn in ready and self._receive(worker, job, waiting_for, emit):
+                continue  # finished
+            failure = self._out_of_bounds(worker)
+            if failure is not None:
+                status, why = failure
+                worker.kill()
+                self._results[job] = TrialOutcome(_failed_trial(self.context, job, status, why), None)
+
+    def _receive(
+        self,
+        worker: _Worker,
+        job: tuple[str, int],
+        waiting_for: tuple[str, int],
+        emit: Callable[[ev.Event], None],
+    ) -> bool:
+        """Take every message the worker has sent; True when the trial's result was among them."""
+        try:
+            while worker.conn.poll():
+                kind, payload = worker.conn.recv()
+                if kind == "started":
+                    worker.started = time.monotonic()
+                elif kind == "event":
+                    (emit if job == waiting_for else self._held.setdefault(job, []).append)(payload)
+                else:
+                    worker.job = None
+                    self._results[job] = payload
+                    return True
+        except (EOFError, OSError):  # the worker died: _out_of_bounds says how
+            pass
+        return False
+
+    def _out_of_bounds(self, worker: _Worker) -> tuple[str, str] | None:
+        if not worker.alive():
+            code = worker.proc.exitcode if worker.proc is not None else None
+            return "failed", f"the worker process died ({describe_exit(code)}) while fitting; the run went on"
+        budget = float(self.context.spec.candidates.time_budget_s)
+        elapsed = time.monotonic() - worker.started
+        if elapsed > budget + min(self.grace_s, max(2.0, 0.25 * budget)):
+            why = f"killed after {elapsed:.0f} s: past its {budget:g} s budget without returning"
+            return "timed_out", why
+        if self.memory_mb is not None:
+            worker.peak_mb = max(worker.peak_mb, worker.rss_mb())
+            if worker.peak_mb > self.memory_mb:
+                cap = f"{self.memory_mb:,.0f} MB"
+                return "failed", f"killed at {worker.peak_mb:,.0f} MB resident: over the {cap} cap per trial"
+        return None
 
     def close(self) -> None:
-        if self._conn is not None and self._proc is not None and self._proc.is_alive():
-            try:
-                self._conn.send(None)
-                self._proc.join(5)
-            except (OSError, BrokenPipeError):
-                pass
-        self._kill()
+        self._queue.clear()
+        for worker in self._pool:
+            if worker.job is not None:
+                worker.kill()  # a trial still running when the run ends (Ctrl-C): nothing waits for it
+            worker.close()
+
+
+def _failed_trial(context: TrialContext, job: tuple[str, int], status: str, why: str) -> Any:
+    from harness.candidates import registry
+    from harness.runner import _failed
+
+    name, seed = job
+    return _failed(registry.create(name, seed=seed, spec=context.spec), status, why)
 
 
 def _reset_hooks(out: TrialOutcome) -> TrialOutcome:
@@ -333,10 +453,15 @@ class RayExecutor:
 
 
 def make_executor(
-    kind: str, context: TrialContext, *, memory_mb: float | None = None, address: str | None = None
+    kind: str,
+    context: TrialContext,
+    *,
+    memory_mb: float | None = None,
+    address: str | None = None,
+    workers: int | None = None,
 ) -> Any:
     if kind == "inline":
         return InlineExecutor(context)
     if kind == "ray":
         return RayExecutor(context, address=address)
-    return LocalExecutor(context, memory_mb=memory_mb)
+    return LocalExecutor(context, memory_mb=memory_mb, workers=workers or default_workers())

@@ -37,6 +37,7 @@ class RunOptions:
     memory_mb: float | None = None  # local executor: kill a trial whose worker exceeds this resident memory
     resume: str | None = None  # run id of an interrupted run: its finished trials are kept, the rest run
     address: str | None = None  # ray executor: "auto", "ray://HOST:PORT"; None starts a local Ray
+    workers: int | None = None  # local executor: trials at once; None: what the machine allows
 
 
 @dataclass
@@ -156,7 +157,7 @@ def run(
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
     executor, log = _trial_machinery(spec, splits, metric, protocol, folds, full_protocol, run_id, options)
-    if hasattr(executor, "prefetch"):  # a cluster runs every missing trial at once
+    if hasattr(executor, "prefetch"):  # a cluster or a worker pool runs the missing trials side by side
         runnable = [
             c for c in candidates if not (getattr(c, "requires_gpu", False) and not _cuda_available())
         ]
@@ -292,7 +293,9 @@ def _trial_machinery(
 
     context = TrialContext(splits, spec, metric, protocol, folds if full_protocol else None)
     kind = options.executor if full_protocol else "inline"
-    executor = make_executor(kind, context, memory_mb=options.memory_mb, address=options.address)
+    executor = make_executor(
+        kind, context, memory_mb=options.memory_mb, address=options.address, workers=options.workers
+    )
     try:
         log = TrialLog(Path(options.runs_dir) / run_id, spec.to_toml(), resume=options.resume is not None)
     except OSError as exc:

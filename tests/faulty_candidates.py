@@ -23,6 +23,8 @@ ENV = ",".join(
         ("faulty-memory", "EatsMemory"),
         ("faulty-segfault", "Segfaults"),
         ("faulty-exit", "CallsSysExit"),
+        ("stamp-a", "StampA"),
+        ("stamp-b", "StampB"),
     ]
 )
 
@@ -50,6 +52,7 @@ class HangsInNativeCode(_Faulty):
     name: ClassVar[str] = "faulty-hang"
 
     def fit(self, train: Split, dev: Split) -> Self:
+        _stamp(self.name, time.time(), float("inf"))  # its end: when it is killed
         libc = ctypes.CDLL(None)
         libc.sleep(3600)  # a native call: no Python tick, the cooperative deadline never fires
         return self
@@ -60,9 +63,9 @@ class EatsMemory(_Faulty):
 
     def fit(self, train: Split, dev: Split) -> Self:
         hoard = []
-        for _ in range(200):
-            hoard.append(np.ones(25_000_000 // 8))  # 25 MB at a time, touched
-            time.sleep(0.02)
+        for _ in range(60):
+            hoard.append(np.ones(100_000_000 // 8))  # 100 MB at a time, touched: fast even on a busy machine
+            time.sleep(0.01)
         return self
 
 
@@ -79,3 +82,29 @@ class CallsSysExit(_Faulty):
 
     def fit(self, train: Split, dev: Split) -> Self:
         sys.exit(3)
+
+
+def _stamp(name: str, start: float, end: float) -> None:
+    if "ARCHBENCH_STAMPS" in os.environ:
+        threads = os.environ.get("ARCHBENCH_THREADS", "-")
+        with open(os.environ["ARCHBENCH_STAMPS"], "a") as out:
+            out.write(f"{name} {os.getpid()} {start} {end} {threads}\n")
+
+
+class _Stamps(_Faulty):
+    """Behaves, slowly, and stamps each fit (`name pid start end threads`, to the file `ARCHBENCH_STAMPS`
+    names; the hang stamps too) so a test sees which trials ran side by side, where, with how many threads."""
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        start = time.time()
+        time.sleep(0.6)
+        _stamp(self.name, start, time.time())
+        return self
+
+
+class StampA(_Stamps):
+    name: ClassVar[str] = "stamp-a"
+
+
+class StampB(_Stamps):
+    name: ClassVar[str] = "stamp-b"

@@ -39,20 +39,50 @@ def _spec(tmp_path: Path, include: list[str], **candidates: object):
 def test_misbehaving_trials_are_recorded_as_failed_and_the_run_completes(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ARCHBENCH_CANDIDATES", faulty_candidates.ENV)
     faults = ["faulty-raise", "faulty-hang", "faulty-memory", "faulty-segfault", "faulty-exit"]
-    spec = _spec(tmp_path, ["zero-rule", "linear", *faults], time_budget_s=3)
-    options = RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", memory_mb=1500)
+    # memory grows slowly on a busy VM (page faults): a cap well below what the candidate takes, time for it
+    spec = _spec(tmp_path, ["zero-rule", "linear", *faults], time_budget_s=5)
+    options = RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", memory_mb=1000)
     result = run(spec, options=options)
     by = {m.candidate: m for m in result.measurements}
     assert by["linear"].ok and result.decision.recommended in ("linear", "single-feature-rule")
     assert by["faulty-raise"].status == "failed" and "planted failure in fit" in by["faulty-raise"].reason
-    assert by["faulty-hang"].status == "timed_out" and "past its 3 s budget" in by["faulty-hang"].reason
-    assert by["faulty-memory"].status == "failed" and "over the 1,500 MB cap" in by["faulty-memory"].reason
+    assert by["faulty-hang"].status == "timed_out" and "past its 5 s budget" in by["faulty-hang"].reason
+    assert by["faulty-memory"].status == "failed" and "over the 1,000 MB cap" in by["faulty-memory"].reason
     assert by["faulty-segfault"].status == "failed" and "SIGSEGV" in by["faulty-segfault"].reason
     assert by["faulty-exit"].status == "failed" and "exit code 3" in by["faulty-exit"].reason
     assert result.adr_path is not None and result.adr_path.exists()
     text = result.adr_path.read_text()
     for name in faults:
         assert name in text  # every failure is in the record the team reads, with its reason
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_run_trials_side_by_side_each_with_its_share_of_the_cores(tmp_path, monkeypatch, workers):
+    import os
+
+    monkeypatch.setenv("ARCHBENCH_CANDIDATES", faulty_candidates.ENV)
+    monkeypatch.setenv("ARCHBENCH_STAMPS", str(tmp_path / "stamps.txt"))
+    include = ["zero-rule", "stamp-a", "faulty-hang", "stamp-b"]
+    spec = _spec(tmp_path, include, time_budget_s=5, tuning_trials=1, cv_folds=2)
+    options = RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", workers=workers)
+    result = run(spec, options=options)
+    by = {m.candidate: m for m in result.measurements}
+    assert by["stamp-a"].ok and by["stamp-b"].ok and by["faulty-hang"].status == "timed_out"
+    fits = [line.split() for line in (tmp_path / "stamps.txt").read_text().splitlines()]
+    for fit in fits:  # the hang runs until it is killed, past its 5 s budget: no earlier than that
+        fit[3] = str(min(float(fit[3]), float(fit[2]) + 5))
+    side_by_side = [
+        (a[0], b[0], a[1] != b[1])
+        for a in fits
+        for b in fits
+        if a[0] < b[0] and min(float(a[3]), float(b[3])) > max(float(a[2]), float(b[2]))
+    ]
+    threads = {f[4] for f in fits}
+    if workers == 1:
+        assert side_by_side == [] and threads == {"-"}  # one after the other, threads left to the trial
+    else:  # two trials at once, in two processes, each with its share of the cores
+        assert side_by_side and all(two_processes for _, _, two_processes in side_by_side)
+        assert threads == {str(max(1, len(os.sched_getaffinity(0)) // workers))}
 
 
 def test_a_resumed_run_keeps_finished_trials_and_reaches_the_same_decision(tmp_path) -> None:
