@@ -119,6 +119,7 @@ def test_header_list_is_in_step_after_write_status_change_and_supersede(tmp_path
     assert _log4brains_header(old.read_text())["status"] == "proposed"
     adr.set_status(old, "accepted")
     _in_step(old)
+    assert "\nstatus: accepted\n" in old.read_text()  # a plain word stays plain YAML
     assert adr.list_adrs(tmp_path)[0].status == "accepted"
     new = _write(tmp_path, supersedes=old.name)
     adr.supersede(old, new)

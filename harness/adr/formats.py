@@ -323,6 +323,12 @@ def with_header_in_step(text: str, *, where: str = "ADR") -> str:
     return "".join([*lines[:after], newline, *items, newline, *rest])
 
 
+def _yaml_scalar(value: str) -> str:
+    """`accepted` as it is; anything YAML could read otherwise (a link, `yes`, `null`) in double quotes."""
+    plain = re.fullmatch(r"[A-Za-z][A-Za-z -]*", value) is not None and yaml.safe_load(value) == value
+    return value if plain else json.dumps(value, ensure_ascii=False)
+
+
 def with_status(text: str, status: str, *, where: str = "ADR") -> str:
     """The record with its status changed, in the record's own format; a front-matter record keeps its header
     list in step. Only the status lines change."""
@@ -338,7 +344,7 @@ def with_status(text: str, status: str, *, where: str = "ADR") -> str:
                 "no 'status:' line in the front matter", where=where, fix="put status on its own line"
             )
         ending = "\r\n" if lines[index].endswith("\r\n") else "\n"
-        lines[index] = f"status: {json.dumps(status, ensure_ascii=False)}{ending}"
+        lines[index] = f"status: {_yaml_scalar(status)}{ending}"
         return with_header_in_step("".join(lines), where=where)
     if parsed.kind == "madr2":
         h1 = _h1_index(lines)

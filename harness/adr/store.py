@@ -507,10 +507,10 @@ def update_index(adr_dir: str | Path) -> Path | None:
             "",
             INDEX_MARKER,
             "",
-            f"This project records its architecture decisions as [MADR 4.0]({MADR_URL}) files, one per "
-            "decision, numbered in order. A record is never rewritten; when a decision changes, a new record "
-            "supersedes it and only the old record's status changes. Records written by archbench carry "
-            "their evidence and the spec that produced them.",
+            "This project records its architecture decisions one file per decision, numbered in order; "
+            f"archbench writes [MADR 4.0]({MADR_URL}) records. A record is never rewritten; when a decision "
+            "changes, a new record supersedes it and only the old record's status changes. Records written "
+            "by archbench carry their evidence and the spec that produced them.",
             "",
             "This index is regenerated from each record's status and date whenever archbench writes or "
             "supersedes a record; do not edit it by hand.",
