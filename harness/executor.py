@@ -352,11 +352,25 @@ def _reset_hooks(out: TrialOutcome) -> TrialOutcome:
     return out
 
 
-def _ray_trial(context: TrialContext, name: str, seed: int) -> tuple[TrialOutcome, list[ev.Event]]:
-    """A trial as a Ray task: the same code as every other executor; its progress events come back with it."""
-    events: list[ev.Event] = []
-    out = InlineExecutor(context).run(name, seed, emit=events.append, cancel=threading.Event())
-    return _reset_hooks(out), events
+def _ray_trial(
+    context: TrialContext, name: str, seed: int, progress: Any = None
+) -> tuple[TrialOutcome, list[ev.Event]]:
+    """A trial as a Ray task: the same code as every other executor. Its progress events stream back through
+    `progress` (a Ray queue the driver drains while it waits); any the queue could not take come back with
+    the result."""
+    unsent: list[ev.Event] = []
+
+    def emit(event: ev.Event) -> None:
+        if progress is not None:
+            try:
+                progress.put_nowait((name, seed, event))
+                return
+            except Exception:  # a full or lost queue: the event comes back with the result instead
+                pass
+        unsent.append(event)
+
+    out = InlineExecutor(context).run(name, seed, emit=emit, cancel=threading.Event())
+    return _reset_hooks(out), unsent
 
 
 class RayExecutor:
@@ -391,6 +405,11 @@ class RayExecutor:
         self._remote = ray.remote(max_retries=0)(_ray_trial)
         self._pending: dict[tuple[str, int], Any] = {}
         self._submitted_at: dict[tuple[str, int], float] = {}
+        self._held: dict[tuple[str, int], list[ev.Event]] = {}
+        from ray.util.queue import Queue
+
+        # progress from every running trial, in the order it happened; a queue actor needs no CPU to run
+        self._progress = Queue(maxsize=10_000, actor_options={"num_cpus": 0})
 
     def _submit(self, name: str, seed: int) -> None:
         from harness.candidates import registry
@@ -401,7 +420,7 @@ class RayExecutor:
         gpu = bool(getattr(registry.candidate_class(name), "requires_gpu", False))
         cpus = min(training_threads(), self._largest_node_cpus())  # a request no node can meet never runs
         ref = self._remote.options(num_cpus=cpus, num_gpus=1 if gpu else 0).remote(
-            self._context_ref, name, seed
+            self._context_ref, name, seed, self._progress
         )
         self._pending[(name, seed)] = ref
         self._submitted_at[(name, seed)] = time.monotonic()
@@ -425,8 +444,12 @@ class RayExecutor:
         ref = self._pending.pop((name, seed))
         budget = float(self.context.spec.candidates.time_budget_s)
         candidate = registry.create(name, seed=seed, spec=self.context.spec)
+        job = (name, seed)
         while True:
             done, _ = ray.wait([ref], timeout=POLL_S * 5)
+            self._drain_progress()  # a finished trial's events are all queued: it put them before returning
+            for event in self._held.pop(job, []):
+                emit(event)
             if done:
                 try:
                     out, events = ray.get(ref)
@@ -445,6 +468,19 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
                 why = f"cancelled after {elapsed:.0f} s: past its {budget:g} s budget (queued time included)"
                 return TrialOutcome(_failed(candidate, "timed_out", why), None)
+
+    def _drain_progress(self) -> None:
+        """Move every queued progress event to its trial's list; the runner shows a trial's events live while
+        it waits for that trial, and the others' when their turn comes."""
+        from ray.util.queue import Empty
+
+        try:
+            waiting = self._progress.qsize()
+            items = self._progress.get_nowait_batch(waiting) if waiting else []
+        except (Empty, self._ray.exceptions.RayError):
+            return
+        for name, seed, event in items:
+            self._held.setdefault((name, seed), []).append(event)
 
     def close(self) -> None:
         for ref in self._pending.values():

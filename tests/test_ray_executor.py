@@ -33,12 +33,22 @@ def test_ray_cluster_reaches_the_local_decision(tmp_path: Path, cluster) -> None
         _spec(tmp_path, include, time_budget_s=120),
         options=RunOptions(runs_dir=tmp_path / "local", adr_dir=tmp_path / "a1"),
     )
+    from harness import events as ev
+
+    seen: list[ev.Event] = []
     on_ray = run(
         _spec(tmp_path, include, time_budget_s=120),
         options=RunOptions(
             runs_dir=tmp_path / "ray", adr_dir=tmp_path / "a2", executor="ray", address=cluster.address
         ),
+        on_event=seen.append,
     )
+    # the trials' own progress (tuning, fitting) streams back from the Ray workers, each under its candidate,
+    # before that candidate is reported finished
+    order = [(type(e).__name__, getattr(e, "name", None)) for e in seen]
+    for name in ("linear", "xgboost"):
+        finished = order.index(("CandidateFinished", name))
+        assert ("CandidateProgress", name) in order[:finished]
     assert on_ray.decision.recommended == local.decision.recommended
     scores = {m.candidate: round(m.metrics["roc_auc"].value, 6) for m in local.measurements if m.ok}
     assert {m.candidate: round(m.metrics["roc_auc"].value, 6) for m in on_ray.measurements if m.ok} == scores
