@@ -244,6 +244,58 @@ class ModelsSpec(_Strict):
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="auto: CUDA when present.")
 
 
+WEIGHT_KEYS: tuple[str, ...] = ("quality", "latency", "cost", "skills", "maintenance")
+
+
+class PackageWeights(_Strict):
+    """Weights of the Framework Recommendation's summary score. A written table names every weight that
+    counts: keys left out of it are 0 (so `{ latency = 1 }` puts everything on latency)."""
+
+    quality: Annotated[float, Field(ge=0, le=1_000)] = Field(0.4, description="The optimizing metric.")
+    latency: Annotated[float, Field(ge=0, le=1_000)] = Field(0.2, description="p99 latency per request.")
+    cost: Annotated[float, Field(ge=0, le=1_000)] = Field(0.15, description="Cost per 1,000 predictions.")
+    skills: Annotated[float, Field(ge=0, le=1_000)] = Field(
+        0.15, description="The team's stated level in the skills the candidate needs."
+    )
+    maintenance: Annotated[float, Field(ge=0, le=1_000)] = Field(
+        0.1, description="Complexity, interpretability, GPU need and size."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwritten_are_zero(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw:
+            return {key: 0.0 for key in WEIGHT_KEYS} | raw
+        return raw
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> PackageWeights:
+        if sum(self.raw().values()) <= 0:
+            raise ValueError(
+                "the weights sum to 0, so nothing would be scored; give at least one weight a positive value"
+            )
+        return self
+
+    def raw(self) -> dict[str, float]:
+        return {key: float(getattr(self, key)) for key in WEIGHT_KEYS}
+
+    def normalised(self) -> dict[str, float]:
+        """The weights scaled to sum to 1 (what the scores use)."""
+        raw = self.raw()
+        total = sum(raw.values())
+        return {key: value / total for key, value in raw.items()}
+
+
+class PackageOptions(_Strict):
+    """The decision package written beside the ADR (harness.package)."""
+
+    weights: PackageWeights = Field(
+        default_factory=PackageWeights,
+        description="Weights of the Framework Recommendation's summary score over quality, latency, cost, "
+        "skills and maintenance; normalised to sum to 1.",
+    )
+
+
 class DecisionSpec(_Strict):
     """Everything the harness needs to make and record one decision."""
 
@@ -267,6 +319,7 @@ class DecisionSpec(_Strict):
     audit: AuditOptions = Field(default_factory=AuditOptions)
     models: ModelsSpec = Field(default_factory=ModelsSpec)
     evidence: EvidenceOptions = Field(default_factory=EvidenceOptions)
+    package: PackageOptions = Field(default_factory=PackageOptions)
 
     _source: Path | None = PrivateAttr(None)
 
@@ -328,8 +381,12 @@ class DecisionSpec(_Strict):
 
     # ---- serialisation -------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain, TOML-ready dict: unset optional keys left out, enums as strings."""
-        return _drop_none(json.loads(self.model_dump_json()))
+        """Plain, TOML-ready dict: unset optional keys left out, enums as strings. An unwritten `[package]`
+        is left out too, so specs (and their fingerprints) from before it existed read back unchanged."""
+        data = _drop_none(json.loads(self.model_dump_json()))
+        if "package" not in self.model_fields_set:
+            data.pop("package", None)
+        return data
 
     def to_toml(self) -> str:
         return tomli_w.dumps(self.to_dict())
