@@ -1,0 +1,339 @@
+"""The Benchmark Methodology, written before anything trains (`harness plan SPEC`, or by the run itself
+when no plan exists): the optimizing metric and why, the gates, the test-set design, the baselines, the
+protocol and the acceptance criteria. A run finds the plan of its spec (`<adr dir>/plans/<title slug>.md`),
+records that it followed it, and lists every deviation — a spec changed since the plan, other data, another
+protocol, a planned candidate that did not finish — in the ADR, so moving goalposts are visible.
+
+The plan is a Markdown document for people, with its facts embedded as JSON after `PLAN_MARKER` so that a run
+can compare itself with what was planned without parsing prose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.errors import InputError
+from harness.spec import DecisionSpec
+
+PLANS_DIR = "plans"
+PLAN_MARKER = "<!-- archbench:plan -->"
+_FACTS = re.compile(re.escape(PLAN_MARKER) + r"\s*\n```json\n(.*?)\n```", re.DOTALL)
+# protocol fields a run must match; the row counts follow from the data (its digest is compared separately)
+_PROTOCOL_KEYS = (
+    "strategy",
+    "test",
+    "cv_folds",
+    "tuning_trials",
+    "tuning_time_s",
+    "seeds",
+    "n_boot",
+    "alpha",
+)
+
+
+class Plan(BaseModel):
+    """What was planned, machine-readable (embedded in the plan document)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str
+    created_at: dt.datetime
+    spec_fingerprint: str
+    spec: dict[str, Any]
+    data_sha256: str | None = None
+    task: str
+    metric: str
+    candidates: list[str] = Field(default_factory=list)
+    baselines: list[str] = Field(default_factory=list)
+    protocol: dict[str, Any] = Field(default_factory=dict)
+
+
+def plan_path(adr_dir: str | Path, spec: DecisionSpec) -> Path:
+    from harness.adr import slugify
+
+    return Path(adr_dir) / PLANS_DIR / f"{slugify(spec.title)}.md"
+
+
+def build_plan(
+    spec: DecisionSpec, prepared: Any, candidates: list[Any], protocol: Any, *, now: dt.datetime | None = None
+) -> Plan:
+    """The plan from what a run knows before training: the data, the candidates and the fixed protocol."""
+    from harness.provenance import sha256_file
+    from harness.types import Family
+
+    path = Path(getattr(prepared, "path", None) or spec.data_path())
+    try:
+        data_sha = sha256_file(path) if path.is_file() else None
+    except OSError:
+        data_sha = None
+
+    return Plan(
+        title=spec.title,
+        created_at=now or dt.datetime.now(dt.UTC).replace(microsecond=0),
+        spec_fingerprint=spec.fingerprint(),
+        spec=spec.to_dict(),
+        data_sha256=data_sha,
+        task=str(prepared.task.kind.value if hasattr(prepared.task.kind, "value") else prepared.task.kind),
+        metric=spec.metric_for(prepared.task.kind),
+        candidates=[c.name for c in candidates],
+        baselines=[c.name for c in candidates if getattr(c, "family", None) is Family.BASELINE],
+        protocol=_jsonable(asdict(protocol)),
+    )
+
+
+def plan_for_spec(spec: DecisionSpec, data_path: Path | None = None) -> tuple[Plan, Any]:
+    """`harness plan`: load the data and split it as a run would (no audit, no training), fix the protocol."""
+    from harness import data
+    from harness.candidates import registry
+    from harness.protocol import fix_protocol
+
+    prepared = data.prepare(spec, data_path)
+    splits = data.make_splits(prepared.df, prepared.task, spec, n_golden=prepared.golden_rows)
+    candidates, _skipped = registry.select_with_skipped(spec, prepared.task)
+    golden = prepared.golden_path.name if getattr(prepared, "golden_path", None) else None
+    protocol = fix_protocol(spec, splits, golden=golden)
+    return build_plan(spec, prepared, candidates, protocol), protocol
+
+
+def render_plan(plan: Plan, spec: DecisionSpec, protocol: Any) -> str:
+    """The Benchmark Methodology document."""
+    from harness.adr.fmt import greater_is_better, metric_label
+
+    label = metric_label(plan.metric)
+    best = "higher" if greater_is_better(plan.metric) else "lower"
+    lines = [
+        "---",
+        f"title: {json.dumps('Benchmark methodology: ' + plan.title)}",
+        f"date: {plan.created_at.date().isoformat()}",
+        f"spec_fingerprint: {plan.spec_fingerprint}",
+        f"data_sha256: {plan.data_sha256 or 'unknown'}",
+        "---",
+        "",
+        f"# Benchmark methodology: {plan.title}",
+        "",
+        "Written before any model was trained. The run that follows records whether it kept to it, and its "
+        "ADR lists every deviation.",
+        "",
+        "## Optimizing metric",
+        "",
+        f"**{label}** on the test rows ({best} is better). {_metric_reason(plan.metric, plan.task)}",
+        "",
+        "## Satisficing gates",
+        "",
+        *(_gates(spec) or ["None stated: every candidate that finishes is eligible."]),
+        "",
+        "## Test-set design",
+        "",
+        *_test_design(spec, protocol),
+        "",
+        "## Baselines",
+        "",
+        *[f"* `{name}`" for name in plan.baselines],
+        "",
+        "Every claim about a model is relative to the best of these, by a paired test on the same rows.",
+        "",
+        "## Candidates",
+        "",
+        ", ".join(f"`{name}`" for name in plan.candidates if name not in plan.baselines) or "none",
+        "",
+        "## Protocol",
+        "",
+        *[f"* {line}" for line in protocol.describe()],
+        "",
+        "## Acceptance criteria",
+        "",
+        *_acceptance(spec, plan.metric),
+        "",
+        "## Plan facts",
+        "",
+        "What a run compares itself with (do not edit; `harness plan --replace` writes a new plan).",
+        "",
+        PLAN_MARKER,
+        "```json",
+        plan.model_dump_json(indent=1),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _metric_reason(metric: str, task: str) -> str:
+    reasons = {
+        "pr_auc": "Precision-recall AUC ranks candidates on the rare positive class, where ROC-AUC is "
+        "flattered by the many easy negatives.",
+        "roc_auc": "ROC-AUC compares rankings independent of a threshold and of the class balance.",
+        "f1_macro": "Macro F1 weighs every class equally: a model cannot win on the frequent classes alone.",
+        "accuracy": "Accuracy: every error costs the same.",
+        "log_loss": "Log loss scores the probabilities themselves, not only the ranking.",
+        "rmse": "RMSE penalises large errors more than small ones.",
+        "mae": "MAE: every unit of error costs the same, and outliers do not dominate.",
+    }
+    return reasons.get(metric, f"The spec's choice for this {task} task.")
+
+
+def _gates(spec: DecisionSpec) -> list[str]:
+    from harness.adr.fmt import fmt_budget
+    from harness.decide import NUMERIC_GATES
+
+    c = spec.constraints
+    out = []
+    for gate in NUMERIC_GATES:
+        limit = getattr(c, gate.field)
+        if limit is not None:
+            side = "≤" if gate.passes_below else "≥"
+            out.append(f"* `{gate.field}`: measured {side} {fmt_budget(limit)} {gate.unit}")
+    if c.latency_p99_ms is not None:
+        out.append(
+            "  (latency: a budget inside the 95% CI of the measured p99 is *at risk*, not a rejection; "
+            "the whole interval over budget rejects)"
+        )
+    if c.hardware.value == "cpu":
+        out.append("* serving hardware: CPU (a candidate that needs a GPU is rejected)")
+    if c.interpretability.value == "required":
+        out.append("* interpretability: required (a model that is not interpretable is rejected)")
+    return out
+
+
+def _test_design(spec: DecisionSpec, protocol: Any) -> list[str]:
+    d = spec.data
+    out = [f"* split strategy: {protocol.strategy}"]
+    if d.test_path:
+        out.append(
+            f"* test rows: the golden file `{d.test_path}` ({protocol.n_test:,} rows), fixed, never trained, "
+            "tuned or early-stopped on"
+        )
+    else:
+        out.append(f"* test rows: a held-out split of {protocol.n_test:,} rows, scored once per candidate")
+    if protocol.strategy == "time":
+        out.append(
+            f"* rolling window: ordered by `{d.time_column}`, the latest rows are the test rows and folds "
+            "always score the future"
+        )
+    if d.group_column:
+        out.append(f"* groups: `{d.group_column}` never on both sides of a split or a fold")
+    out.append(f"* train {protocol.n_train:,} rows, dev {protocol.n_dev:,} rows (early stopping only)")
+    return out
+
+
+def _acceptance(spec: DecisionSpec, metric: str) -> list[str]:
+    from harness.adr.fmt import metric_label
+
+    margin = spec.candidates.equivalence_margin
+    margin_text = (
+        f"{margin:g}" if margin is not None else "0.005 for scores in [0, 1], 1% of the leader for errors"
+    )
+    label = metric_label(metric)
+    return [
+        "A candidate is acceptable if:",
+        "",
+        "1. it finished on every fold and the test rows within its time budget;",
+        "2. it passes every satisficing gate above, on numbers measured on the real predict path;",
+        f"3. it beats the best baseline on {label}, by the paired bootstrap on the test rows with "
+        "Holm-corrected p-values at α = 0.05;",
+        "4. no blocking audit finding is left unacknowledged.",
+        "",
+        f"Among acceptable candidates the best {label} is recommended, unless a simpler or cheaper one is "
+        f"shown practically equivalent (TOST within a margin of {margin_text}); then team skill, "
+        "interpretability, simplicity, cost and latency break the tie. If no candidate is acceptable, the "
+        "recommendation is that no model is yet justified.",
+    ]
+
+
+# ---- on disk ---------------------------------------------------------------------------------------------
+
+
+def write_plan(path: Path, text: str) -> Path:
+    from harness.fileio import replace_atomically
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_atomically(path, text.encode())
+    return path
+
+
+def read_plan(path: str | Path) -> Plan:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the plan ({exc.strerror or exc})", where=str(p)) from None
+    match = _FACTS.search(text)
+    if not match:
+        raise InputError(
+            "no plan facts in this file",
+            where=str(p),
+            fix="restore its 'Plan facts' block, or write a new plan with `harness plan SPEC --replace`",
+        )
+    try:
+        return Plan.model_validate_json(match.group(1))
+    except ValueError as exc:
+        raise InputError(
+            f"the plan facts are not valid ({' '.join(str(exc).split())[:120]})",
+            where=str(p),
+            fix="write a new plan with `harness plan SPEC --replace`",
+        ) from None
+
+
+# ---- the run against its plan ----------------------------------------------------------------------------
+
+
+def deviations(plan: Plan, spec: DecisionSpec, record: Any) -> list[str]:
+    """Every way the run departed from its plan, each one sentence naming what and how."""
+    out: list[str] = []
+    if plan.spec_fingerprint != spec.fingerprint():
+        changed = _changed_keys(plan.spec, spec.to_dict())
+        out.append(
+            "the spec changed since the plan: "
+            + "; ".join(f"`{k}` {_show(a)} → {_show(b)}" for k, a, b in changed[:8])
+            + (f"; and {len(changed) - 8} more" if len(changed) > 8 else "")
+        )
+    data_sha = record.data.sha256 if record.data is not None else None
+    if plan.data_sha256 and data_sha and plan.data_sha256 != data_sha:
+        out.append(
+            f"the data changed since the plan (sha256 {plan.data_sha256[:12]}… planned, {data_sha[:12]}… run)"
+        )
+    ran = record.protocol or {}
+    for key in _PROTOCOL_KEYS:
+        planned, actual = plan.protocol.get(key), _jsonable(ran.get(key))
+        if key in plan.protocol and key in ran and planned != actual:
+            out.append(f"protocol `{key}`: {_show(planned)} planned, {_show(actual)} run")
+    by_name = {m.candidate: m for m in record.measurements}
+    for name in plan.candidates:
+        m = by_name.get(name)
+        if m is None:
+            out.append(f"planned candidate `{name}` was not run")
+        elif not m.ok:
+            out.append(f"planned candidate `{name}` did not finish ({m.status}: {m.reason})")
+    for name in by_name:
+        if name not in plan.candidates and by_name[name].status != "skipped":
+            out.append(f"candidate `{name}` was run but not planned")
+    evidence = getattr(record, "evidence", None)
+    for step, why in (getattr(evidence, "skipped", None) or {}).items():
+        out.append(f"evidence step `{step}` not measured: {why}")
+    return out
+
+
+def _changed_keys(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    out: list[tuple[str, Any, Any]] = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key), b.get(key)
+        name = f"{prefix}{key}"
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += _changed_keys(x, y, name + ".")
+        elif x != y:
+            out.append((name, x, y))
+    return out
+
+
+def _show(value: Any) -> str:
+    return "unset" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
