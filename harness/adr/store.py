@@ -236,7 +236,7 @@ def _write_assets(folder: Path, number: int, assets: dict[str, bytes]) -> list[P
     folder.mkdir(parents=True, exist_ok=True)
     try:
         for name, data in assets.items():
-            path = folder / f"{number:04d}-{name}.svg"
+            path = folder / f"{number:04d}-{name}{'' if '.' in name else '.svg'}"  # charts: a bare name
             _replace_atomically(path, data)  # a stale file of an unwritten record may sit under this number
             written.append(path)
     except BaseException:
