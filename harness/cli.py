@@ -166,6 +166,95 @@ def _nothing_finished(result: Any) -> str:
 
 
 @app.command()
+def plan(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml", readable=False),
+    adr_dir: Optional[Path] = typer.Option(
+        None, "--adr-dir", help="Decision log folder; the plan goes into its plans/ folder.", readable=False
+    ),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="Data file; overrides [data] path in the spec.", readable=False
+    ),
+    replace: bool = typer.Option(False, "--replace", help="Replace an existing plan for this spec."),
+) -> None:
+    """Write the Benchmark Methodology (adr/plans/) before anything trains.
+
+    The metric and why, the gates, the test-set design, the baselines, the protocol and the acceptance
+    criteria. `harness run` follows it and lists every deviation in the ADR."""
+    from harness.plan import plan_for_spec, plan_path, read_plan, render_plan, write_plan
+    from harness.spec import load_spec
+
+    try:
+        spec = load_spec(spec_path)
+        if data is not None and not _exists(data):
+            raise InputError("data file not found", where=str(data), fix="pass an existing file to --data")
+        path = plan_path(_adr_dir(adr_dir), spec)
+        if path.exists() and not replace:
+            existing = read_plan(path)
+            same = existing.spec_fingerprint == spec.fingerprint()
+            raise InputError(
+                f"a plan for this decision exists (written {existing.created_at:%Y-%m-%d}"
+                f"{', for this very spec' if same else ', for another version of the spec'})",
+                where=str(path),
+                fix="keep it (a run lists its deviations from it), or pass --replace to plan anew",
+            )
+        with err.status("planning…"):
+            facts, protocol = plan_for_spec(spec, data)
+        write_plan(path, render_plan(facts, spec, protocol))
+    except InputError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(InputError(f"cannot write the plan ({exc.strerror or exc})", where=str(adr_dir or "adr")))
+        return
+    out.print(f"{path} written: {len(facts.candidates)} candidates, metric {facts.metric}", highlight=False)
+
+
+@app.command()
+def verify(
+    ref: str = typer.Argument(..., metavar="ADR", help="A record's number (2) or path"),
+    adr_dir: Optional[Path] = typer.Option(
+        None, "--adr-dir", help="Decision log folder; default: .adr-dir's, else adr/.", readable=False
+    ),
+    spec_path: Optional[Path] = typer.Option(
+        None, "--spec", help="Re-run this spec instead of the one embedded in the ADR.", readable=False
+    ),
+    out_dir: Path = typer.Option(
+        Path("runs"), "--out-dir", help="Where the re-run's record goes.", readable=False
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Re-run a recorded decision on its recorded data and check every claim it made.
+
+    The same option chosen, its gates still pass, each metric inside its recorded CI. Exit 0 all hold, 1 one
+    does not, 2 bad input (the data changed, no claims file)."""
+    from rich.table import Table
+
+    from harness import adr
+    from harness.console import ProgressRenderer
+    from harness.verify import verify as verify_decision
+
+    try:
+        path = adr.resolve_record(ref, _adr_dir(adr_dir))
+        with ProgressRenderer(err, enabled=not quiet) as renderer:
+            checks = verify_decision(path, spec_path=spec_path, runs_dir=out_dir, on_event=renderer)
+    except InputError as exc:
+        _fail(exc)
+        return
+    except OutputError as exc:
+        _fail(exc, EXIT_OUTPUT_FAILED)
+        return
+    table = Table("claim", "recorded", "now", "holds", title=f"verify {path.name}")
+    for c in checks:
+        table.add_row(c.claim, c.recorded, c.now, "[green]yes[/]" if c.holds else "[bold red]NO[/]")
+    out.print(table)
+    failing = [c for c in checks if not c.holds]
+    if failing:
+        err.print(f"[bold red]does not hold:[/] {', '.join(c.claim for c in failing)}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"all {len(checks)} claims hold", highlight=False)
+
+
+@app.command()
 def audit(
     spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml", readable=False),
     data: Optional[Path] = typer.Option(

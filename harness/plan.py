@@ -315,7 +315,8 @@ def deviations(plan: Plan, spec: DecisionSpec, record: Any) -> list[str]:
             out.append(f"candidate `{name}` was run but not planned")
     evidence = getattr(record, "evidence", None)
     for step, why in (getattr(evidence, "skipped", None) or {}).items():
-        out.append(f"evidence step `{step}` not measured: {why}")
+        if "turned off" not in why:  # the spec's own choice is no deviation; a budget cut or a failure is
+            out.append(f"evidence step `{step}` not measured: {why}")
     return out
 
 

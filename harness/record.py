@@ -137,6 +137,9 @@ class RunRecord(_Model):
     protocol: dict[str, Any] | None = None
     seed_runs: list[dict[str, Any]] = Field(default_factory=list)  # selection repeated with other seeds
     evidence: Evidence | None = None  # slices, calibration, failure modes, flips … (harness.evidence)
+    # the Benchmark Methodology the run followed: path (relative to the ADR folder), fingerprint, created_at,
+    # written_by_run, deviations (harness.plan)
+    plan: dict[str, Any] | None = None
 
     @field_validator("findings", mode="before")
     @classmethod

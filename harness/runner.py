@@ -138,6 +138,7 @@ def run(
 
     golden = prepared.golden_path.name if getattr(prepared, "golden_path", None) else None
     protocol = fix_protocol(spec, splits, golden=golden)
+    plan = _plan(spec, prepared, candidates, protocol, options, emit)
     full_protocol = task.kind is not TaskKind.QA and not task.text_columns
     folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
     for line in protocol.describe():
@@ -241,6 +242,17 @@ def run(
     record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
     record.seed_runs = seed_runs
     record.evidence = evidence
+    if plan is not None:
+        from harness.plan import deviations
+
+        plan_file, facts, written = plan
+        record.plan = {
+            "path": plan_file.relative_to(options.adr_dir).as_posix(),
+            "fingerprint": facts.spec_fingerprint,
+            "created_at": facts.created_at.isoformat(),
+            "written_by_run": written,
+            "deviations": deviations(facts, spec, record),
+        }
     # ---- the record first, then the ADR that cites it (each written atomically) -------------------------
     record.timings = dict(steps.timings)
     record_path = _write_record(record, options.runs_dir)
@@ -274,6 +286,38 @@ def run(
         cancelled=cancelled,
         timings=dict(steps.timings),
     )
+
+
+def _plan(
+    spec: DecisionSpec,
+    prepared: Any,
+    candidates: list[Any],
+    protocol: Any,
+    options: RunOptions,
+    emit: Callable[[ev.Event], None],
+) -> tuple[Path, Any, bool] | None:
+    """The Benchmark Methodology this run follows: the one in the decision log for its spec, else written now,
+    before training (not with --no-adr: such a run writes nothing into the log). (path, plan, written now)."""
+    from harness.plan import build_plan, plan_path, read_plan, render_plan, write_plan
+
+    path = plan_path(options.adr_dir, spec)
+    if path.exists():
+        facts = read_plan(path)
+        emit(ev.Log(f"plan: following {path} (written {facts.created_at:%Y-%m-%d})"))
+        return path, facts, False
+    if not options.write_adr:
+        return None
+    facts = build_plan(spec, prepared, candidates, protocol)
+    try:
+        write_plan(path, render_plan(facts, spec, protocol))
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the plan ({exc.strerror or exc})",
+            where=str(path),
+            fix="pass --adr-dir a folder you can write to",
+        ) from None
+    emit(ev.Log(f"plan: no plan for this spec; wrote {path} before training"))
+    return path, facts, True
 
 
 def _trial_machinery(
@@ -701,7 +745,11 @@ def write_adr_for(
     def text(number: int) -> str:
         return adr.render_adr(record, status=status, supersedes=old, number=number, charts=list(charts))
 
-    path = adr.write_adr(text, adr_dir, record.spec["title"], assets=charts)
+    from harness.verify import CLAIMS_ASSET, claims_bytes
+
+    # the claims `harness verify` checks, committed beside the record (runs/ is not)
+    assets = {**charts, CLAIMS_ASSET: claims_bytes(record, Path(adr_dir))}
+    path = adr.write_adr(text, adr_dir, record.spec["title"], assets=assets)
     if supersedes is not None:
         adr.supersede(supersedes, path)
     adr.update_index(adr_dir)

@@ -726,6 +726,7 @@ def _more_information(
     options: list[_Option],
     supersedes: str | None,
     charts: dict[str, str] | None = None,
+    number: int | None = None,
 ) -> list[str]:
     lines: list[str] = []
     if supersedes:
@@ -763,6 +764,14 @@ def _more_information(
         f"* Run: {fmt.code(record.run_id)}, recorded in {fmt.code(_record_file(record))} "
         f"at {record.created_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"* Command: {fmt.code(portable(record.command))}",
+        *(
+            []
+            if number is None
+            else [
+                f"* Claims: [{ASSETS_DIR}/{number:04d}-claims.json]({ASSETS_DIR}/{number:04d}-claims.json) — "
+                f"`harness verify {number}` re-runs this decision on the same data and checks each of them"
+            ]
+        ),
         f"* Data: {data}",
         f"* Code version: {fmt.code(p.code_version)}",
         f"* Python: {p.python} on {p.platform}, {p.cpu_count or '?'} CPUs",
@@ -869,6 +878,6 @@ def render_adr(
         "",
         "## More Information",
         "",
-        *_more_information(record, decision, options, supersedes, _chart_links(number, charts)),
+        *_more_information(record, decision, options, supersedes, _chart_links(number, charts), number),
     ]
     return "\n".join(parts) + "\n"

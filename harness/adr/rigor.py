@@ -44,7 +44,24 @@ def protocol_lines(record: RunRecord) -> list[str]:
     lines = [f"* {line[0].upper()}{line[1:]}" for line in protocol.get("lines", [])]
     if not protocol.get("folds_used", True):
         lines.append("* Text and QA families were fitted once on train (early stopping on dev), not tuned")
-    return lines or ["* Not recorded (a run from before archbench fixed its protocol)"]
+    lines = lines or ["* Not recorded (a run from before archbench fixed its protocol)"]
+    return lines + plan_lines(record)
+
+
+def plan_lines(record: RunRecord) -> list[str]:
+    """The Benchmark Methodology the run followed, and every deviation from it."""
+    plan = record.plan
+    if not plan:
+        return [
+            "* Planned: no benchmark methodology was written for this run (`harness plan SPEC` writes one)"
+        ]
+    when = str(plan.get("created_at", ""))[:10]
+    by = ", by this run before training (none existed)" if plan.get("written_by_run") else " before this run"
+    lines = [f"* Planned in [the benchmark methodology]({plan['path']}), written {when}{by}"]
+    found = plan.get("deviations") or []
+    if not found:
+        return [*lines, "* Deviations from the plan: none"]
+    return [*lines, f"* Deviations from the plan ({len(found)}):", *[f"  * {d}" for d in found]]
 
 
 def comparison_lines(record: RunRecord, decision: Decision) -> list[str]:
