@@ -25,6 +25,7 @@ ENV = ",".join(
         ("faulty-exit", "CallsSysExit"),
         ("stamp-a", "StampA"),
         ("stamp-b", "StampB"),
+        ("spy", "Spy"),
     ]
 )
 
@@ -108,3 +109,22 @@ class StampA(_Stamps):
 
 class StampB(_Stamps):
     name: ClassVar[str] = "stamp-b"
+
+
+class Spy(_Faulty):
+    """Behaves, and writes down the largest value of column `a` in the rows it is fitted on (train and dev)
+    and asked to predict (`fit <max>` / `predict <max>` lines, in the file `ARCHBENCH_SPY` names): a test
+    plants golden rows with values no other row has, and sees whether any fit ever saw one."""
+
+    name: ClassVar[str] = "spy"
+
+    def fit(self, train: Split, dev: Split) -> Self:
+        with open(os.environ["ARCHBENCH_SPY"], "a") as out:
+            out.write(f"fit {max(train.X['a'].max(), dev.X['a'].max())}\n")
+        return self
+
+    def predict(self, batch: Any) -> Predictions:
+        if batch.height:
+            with open(os.environ["ARCHBENCH_SPY"], "a") as out:
+                out.write(f"predict {batch['a'].max()}\n")
+        return super().predict(batch)
