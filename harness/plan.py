@@ -211,7 +211,12 @@ def _test_design(spec: DecisionSpec, protocol: Any) -> list[str]:
         )
     else:
         out.append(f"* test rows: a held-out split of {protocol.n_test:,} rows, scored once per candidate")
-    if protocol.strategy == "time":
+    if d.test_path and protocol.strategy == "time":
+        out.append(
+            f"* rolling window: the latest rows of the data file by `{d.time_column}` are held out too and "
+            "scored beside the golden file; the ADR says when the two disagree"
+        )
+    elif protocol.strategy == "time":
         out.append(
             f"* rolling window: ordered by `{d.time_column}`, the latest rows are the test rows and folds "
             "always score the future"

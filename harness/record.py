@@ -260,7 +260,7 @@ def summarize_task(task: Any, df: Any = None, spec: DecisionSpec | None = None) 
 
 def summarize_splits(splits: Any, spec: DecisionSpec) -> SplitsSummary:
     sizes = {}
-    for name in ("train", "dev", "test"):
+    for name in ("train", "dev", "test", "rolling"):
         part = getattr(splits, name, None)
         if part is not None:
             sizes[name] = len(part)

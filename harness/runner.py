@@ -138,7 +138,6 @@ def run(
 
     golden = prepared.golden_path.name if getattr(prepared, "golden_path", None) else None
     protocol = fix_protocol(spec, splits, golden=golden)
-    plan = _plan(spec, prepared, candidates, protocol, options, emit)
     full_protocol = task.kind is not TaskKind.QA and not task.text_columns
     folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
     for line in protocol.describe():
@@ -158,6 +157,7 @@ def run(
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
     executor, log = _trial_machinery(spec, splits, metric, protocol, folds, full_protocol, run_id, options)
+    plan = _plan(spec, prepared, candidates, protocol, options, emit)  # the input is good: plan, then train
     if hasattr(executor, "prefetch"):  # a cluster or a worker pool runs the missing trials side by side
         runnable = [
             c for c in candidates if not (getattr(c, "requires_gpu", False) and not _cuda_available())
@@ -587,6 +587,22 @@ def _fit_and_score(
         m.details["tuning"] = outcome.as_dict()
     if refit:
         m.details["refit"] = refit
+    rolling = getattr(splits, "rolling", None)
+    if rolling is not None and m.ok:  # beside the golden file: the latest window, scored the same way
+        try:
+            preds = predict_in_batches(candidate, rolling)
+            value = score(
+                rolling.task, rolling.y, preds, [], seed=seed, optimizing=metric, threshold=threshold
+            )
+            v = value[metric]
+            m.details["rolling"] = {
+                "rows": len(rolling),
+                "value": v.value,
+                "low": v.ci_low,
+                "high": v.ci_high,
+            }
+        except Exception as exc:  # the golden result stands; say why the rolling one is missing
+            m.details["rolling"] = {"rows": len(rolling), "error": _one_line(exc)}
     return m, Fitted(candidate, dev_model, keep.get("test"), dev_preds)
 
 

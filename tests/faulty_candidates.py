@@ -120,11 +120,12 @@ class Spy(_Faulty):
 
     def fit(self, train: Split, dev: Split) -> Self:
         with open(os.environ["ARCHBENCH_SPY"], "a") as out:
-            out.write(f"fit {max(train.X['a'].max(), dev.X['a'].max())}\n")
+            column = os.environ.get("ARCHBENCH_SPY_COLUMN", "a")
+            out.write(f"fit {max(train.X[column].max(), dev.X[column].max())}\n")
         return self
 
     def predict(self, batch: Any) -> Predictions:
         if batch.height:
             with open(os.environ["ARCHBENCH_SPY"], "a") as out:
-                out.write(f"predict {batch['a'].max()}\n")
+                out.write(f"predict {batch[os.environ.get('ARCHBENCH_SPY_COLUMN', 'a')].max()}\n")
         return super().predict(batch)

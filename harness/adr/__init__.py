@@ -735,6 +735,7 @@ def _more_information(
 
     sections = [
         ("Evaluation protocol", rigor.protocol_lines(record)),
+        ("Golden file and rolling window", rigor.golden_rolling_lines(record, decision)),
         ("Paired comparisons", rigor.comparison_lines(record, decision)),
         ("Tuning", rigor.tuning_lines(record, decision)),
         ("Latency", rigor.latency_lines(record, decision)),

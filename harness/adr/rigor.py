@@ -261,3 +261,63 @@ def seed_lines(record: RunRecord, decision: Decision) -> list[str]:
     if others:
         text += "; the others chose " + ", ".join(f"{o} ({sum(1 for c in chosen if c == o)})" for o in others)
     return [f"* {text}"]
+
+
+def golden_rolling_lines(record: RunRecord, decision: Decision) -> list[str]:
+    """Beside a golden test file on time-ordered data: each candidate on the golden file and on the latest
+    window of the data, and whether the two agree on the choice."""
+    rows = [
+        (m, m.details["rolling"])
+        for m in record.measurements
+        if m.ok and "value" in m.details.get("rolling", {}) and decision.metric in m.metrics
+    ]
+    if not rows:
+        return []
+    info = METRICS[decision.metric]
+    label = info.label.split(" (")[0]
+    n = rows[0][1]["rows"]
+    lines = [
+        f"The decision rests on the golden test file; the latest {n:,} rows of the data file by time (the "
+        f"rolling window, also never trained or tuned on) were scored beside it ({label}, 95% CI):",
+        "",
+        "| Candidate | Golden file | Rolling window |",
+        "|---|---|---|",
+    ]
+    for m, r in rows:
+        golden = m.metrics[decision.metric]
+        lines.append(
+            f"| {m.candidate} | {_ci(golden.value, golden.ci_low, golden.ci_high)} | "
+            f"{_ci(r['value'], r['low'], r['high'])} |"
+        )
+    best = max(rows, key=lambda mr: mr[1]["value"] if info.greater_is_better else -mr[1]["value"])
+    chosen = next(((m, r) for m, r in rows if m.candidate == decision.recommended), None)
+    lines.append("")
+    if chosen is None:
+        return lines
+    if best[0].candidate == chosen[0].candidate:
+        lines.append(f"They agree: {chosen[0].candidate} also scores best on the rolling window.")
+    else:
+        overlap = _overlap(best[1], chosen[1])
+        lines.append(
+            f"**They disagree**: {best[0].candidate} scores best on the rolling window "
+            f"({_ci(best[1]['value'], best[1]['low'], best[1]['high'])}) while {chosen[0].candidate} is "
+            f"chosen on the golden file ({_ci(chosen[1]['value'], chosen[1]['low'], chosen[1]['high'])} on "
+            "the window)"
+            + (
+                "; the intervals overlap, so the window alone does not separate them."
+                if overlap
+                else "; the intervals do not overlap: check whether the golden file still "
+                "represents today's traffic."
+            )
+        )
+    return lines
+
+
+def _ci(value: float, low: float | None, high: float | None) -> str:
+    return f"{value:.3f}" if low is None or high is None else f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if None in (a.get("low"), a.get("high"), b.get("low"), b.get("high")):
+        return True
+    return bool(a["low"] <= b["high"] and b["low"] <= a["high"])

@@ -33,6 +33,9 @@ class Splits:
     test: Split
     strategy: str  # "stratified" | "random" | "group" | "time"
     notes: list[str] = field(default_factory=list)
+    # beside a golden test file, on time-ordered data: the latest window of the data file, held out like the
+    # golden rows (never trained, tuned or early-stopped on) and reported beside them
+    rolling: Split | None = None
 
     def __iter__(self) -> Iterator[Split]:  # `for split in splits`
         return iter((self.train, self.dev, self.test))
@@ -149,10 +152,14 @@ def _golden_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, n_golden: i
             groups = _column_values(df, spec.data.group_column, "group_column")[rest]
             splitter = GroupShuffleSplit(n_splits=1, test_size=spec.data.dev_fraction, random_state=spec.seed)
             train_idx, dev_idx = next(splitter.split(rest, groups=groups))
-        else:
+        else:  # time: train, then dev, then the latest window as the rolling test beside the golden file
             times = _column_values(df, spec.data.time_column, "time_column")[rest]
             order = np.argsort(times, kind="stable")
-            train_idx, dev_idx = order[: n_rest - n_dev], order[n_rest - n_dev :]
+            n_roll = max(1, round(n_rest * spec.data.test_fraction))
+            if n_rest - n_dev - n_roll < 2:
+                raise ValueError(f"{n_rest:,} rows leave too few for training beside a rolling test window")
+            cut = n_rest - n_dev - n_roll
+            train_idx, dev_idx, rolling_idx = order[:cut], order[cut : cut + n_dev], order[cut + n_dev :]
     except ValueError as exc:
         raise InputError(
             f"cannot make a {strategy} train/dev split: {' '.join(str(exc).split())}",
@@ -165,7 +172,12 @@ def _golden_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, n_golden: i
         f"{strategy} train/dev split (seed {spec.seed}): train {len(train_idx):,} / dev {len(dev_idx):,}; "
         f"test = the golden file, {len(test_idx):,} rows"
     ]
-    return _assemble(df, y, task, spec, strategy, (train_idx, dev_idx, test_idx), notes)
+    splits = _assemble(df, y, task, spec, strategy, (train_idx, dev_idx, test_idx), notes)
+    if strategy == "time":
+        rolling_idx = np.sort(rolling_idx)
+        splits.rolling = make_split("rolling", df, y, task, spec, rolling_idx)
+        notes.append(f"rolling test = the latest {len(rolling_idx):,} rows by {spec.data.time_column}")
+    return splits
 
 
 def _assemble(
