@@ -65,7 +65,9 @@ def run(
     out_dir: Path = typer.Option(
         Path("runs"), "--out-dir", help="Where run records go (runs/<run-id>/run.json).", readable=False
     ),
-    adr_dir: Path = typer.Option(Path("adr"), "--adr-dir", help="Decision log folder.", readable=False),
+    adr_dir: Optional[Path] = typer.Option(
+        None, "--adr-dir", help="Decision log folder; default: .adr-dir's, else adr/.", readable=False
+    ),
     no_adr: bool = typer.Option(False, "--no-adr", help="Measure and decide, but write no ADR."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     seeds: Optional[int] = typer.Option(
@@ -110,7 +112,7 @@ def run(
         options = RunOptions(
             data_path=data,
             runs_dir=out_dir,
-            adr_dir=adr_dir,
+            adr_dir=_adr_dir(adr_dir),
             write_adr=not no_adr,
             command=command_line(["harness", *sys.argv[1:]]),
             executor=executor,

@@ -53,6 +53,7 @@ class Plan(BaseModel):
     candidates: list[str] = Field(default_factory=list)
     baselines: list[str] = Field(default_factory=list)
     protocol: dict[str, Any] = Field(default_factory=dict)
+    tuned: bool = True  # tables: tuned on the CV folds; text and QA families are fitted once, not tuned
 
 
 def plan_path(adr_dir: str | Path, spec: DecisionSpec) -> Path:
@@ -66,7 +67,7 @@ def build_plan(
 ) -> Plan:
     """The plan from what a run knows before training: the data, the candidates and the fixed protocol."""
     from harness.provenance import sha256_file
-    from harness.types import Family
+    from harness.types import Family, TaskKind
 
     path = Path(getattr(prepared, "path", None) or spec.data_path())
     try:
@@ -85,6 +86,7 @@ def build_plan(
         candidates=[c.name for c in candidates],
         baselines=[c.name for c in candidates if getattr(c, "family", None) is Family.BASELINE],
         protocol=_jsonable(asdict(protocol)),
+        tuned=prepared.task.kind is not TaskKind.QA and not prepared.task.text_columns,
     )
 
 
@@ -123,7 +125,7 @@ def render_plan(plan: Plan, spec: DecisionSpec, protocol: Any) -> str:
         "",
         "## Optimizing metric",
         "",
-        f"**{label}** on the test rows ({best} is better). {_metric_reason(plan.metric, plan.task)}",
+        f"**{label}** on the test rows ({best} is better). {_metric_reason(plan.metric, plan.task, spec)}",
         "",
         "## Satisficing gates",
         "",
@@ -145,7 +147,7 @@ def render_plan(plan: Plan, spec: DecisionSpec, protocol: Any) -> str:
         "",
         "## Protocol",
         "",
-        *[f"* {line}" for line in protocol.describe()],
+        *[f"* {line}" for line in _protocol_lines(protocol, plan.tuned)],
         "",
         "## Acceptance criteria",
         "",
@@ -164,18 +166,52 @@ def render_plan(plan: Plan, spec: DecisionSpec, protocol: Any) -> str:
     return "\n".join(lines)
 
 
-def _metric_reason(metric: str, task: str) -> str:
-    reasons = {
-        "pr_auc": "Precision-recall AUC ranks candidates on the rare positive class, where ROC-AUC is "
-        "flattered by the many easy negatives.",
-        "roc_auc": "ROC-AUC compares rankings independent of a threshold and of the class balance.",
-        "f1_macro": "Macro F1 weighs every class equally: a model cannot win on the frequent classes alone.",
-        "accuracy": "Accuracy: every error costs the same.",
-        "log_loss": "Log loss scores the probabilities themselves, not only the ranking.",
-        "rmse": "RMSE penalises large errors more than small ones.",
-        "mae": "MAE: every unit of error costs the same, and outliers do not dominate.",
-    }
-    return reasons.get(metric, f"The spec's choice for this {task} task.")
+def _protocol_lines(protocol: Any, tuned: bool) -> list[str]:
+    lines = list(protocol.describe())
+    if tuned:
+        return lines
+    # text and QA: no folds, no search; the first (test) and last (statistics) lines still hold
+    return [
+        lines[0],
+        f"text and QA families are fitted once on the {protocol.n_train:,} training rows with early stopping "
+        f"on the {protocol.n_dev:,}-row dev split, not tuned",
+        lines[-1].split("; the corrected resampled")[0],
+    ]
+
+
+_METRIC_REASONS = {
+    "pr_auc": "Precision-recall AUC ranks candidates on the rare positive class, where ROC-AUC is flattered "
+    "by the many easy negatives.",
+    "roc_auc": "ROC-AUC compares rankings independent of a threshold and of the class balance.",
+    "f1": "F1 on the positive class, at a threshold chosen on dev: precision and recall both count.",
+    "macro_f1": "Macro F1 weighs every class equally: a model cannot win on the frequent classes alone.",
+    "accuracy": "Accuracy: every error costs the same.",
+    "balanced_accuracy": "Balanced accuracy: every class's recall counts equally, whatever its size.",
+    "log_loss": "Log loss scores the probabilities themselves, not only the ranking.",
+    "rmse": "RMSE penalises large errors more than small ones.",
+    "mae": "MAE: every unit of error costs the same, and outliers do not dominate.",
+    "r2": "R²: the share of the target's variance explained.",
+    "exact_match": "Exact match: an answer counts only when it is the gold answer (normalised).",
+    "rouge_l": "ROUGE-L gives partial credit for answers that share the gold answer's words in order.",
+    "answer_presence": "Answer presence: the gold answer string appears in what is returned.",
+    "recall_at_k": "Retrieval recall@k: the gold document is among the top k retrieved.",
+    "mrr": "MRR rewards ranking the gold document first.",
+}
+
+
+def _metric_reason(metric: str, task: str, spec: DecisionSpec) -> str:
+    """The team's own reason (the comment on the spec's `metric =` line) first, then what the metric does."""
+    reason = _METRIC_REASONS.get(metric, f"The spec's choice for this {task} task.")
+    source = spec.source
+    if source is not None:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        said = re.search(r"(?m)^metric\s*=\s*[\"'][^\"']*[\"']\s*#\s*(.+?)\s*$", text)
+        if said:
+            return f"The team's reason: {said.group(1)}. {reason}"
+    return reason
 
 
 def _gates(spec: DecisionSpec) -> list[str]:
