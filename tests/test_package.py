@@ -482,6 +482,22 @@ def test_write_package_writes_the_folder_beside_the_adr_atomically(
     assert sorted(p.name for p in (adr.parent / PACKAGES_DIR).iterdir()) == [adr.stem]
 
 
+def test_no_option_passing_the_gates_is_said_plainly(tabular: SimpleNamespace) -> None:
+    d = tabular.record.decision
+    rejected = [
+        v.model_copy(update={"verdict": "rejected", "rank": None, "violations": ["p99 over the budget"]})
+        for v in d.verdicts
+    ]
+    none = d.model_copy(update={"recommended": None, "verdicts": rejected, "justified": False})
+    record = tabular.record.model_copy(update={"decision": none})
+    files = _render(tabular, record=record)
+    assert (
+        "No candidate passed the gates, so there is nothing to score" in files["framework-recommendation.md"]
+    )
+    assert files["framework-recommendation.md"].count("| rejected | p99 over the budget |") == len(d.verdicts)
+    assert "nothing to train yet" in files["training-approach.md"]
+
+
 def test_a_run_without_a_decision_has_no_package(tabular: SimpleNamespace, tmp_path: Path) -> None:
     cancelled = tabular.record.model_copy(update={"decision": None, "cancelled": True})
     adr = tmp_path / "0001-x.md"

@@ -145,8 +145,8 @@ def _protocol(ctx: Context) -> list[str]:
     lines = [f"* {fmt.capitalized(fmt.sentence(line))}" for line in protocol.get("lines", [])]
     if protocol and not protocol.get("folds_used", True):
         lines.append(
-            "* Text and QA families were fitted once on train (early stopping on dev), not tuned or "
-            "cross-validated."
+            "* The folds and the search above did not apply to this decision's text and QA families: each "
+            "was fitted once on train (early stopping on dev), not tuned or cross-validated."
         )
     if not lines:
         lines = ["* Not recorded (a run from before archbench fixed its protocol)."]
