@@ -4,8 +4,9 @@ contamination.
 A near-duplicate row equals another on every feature except at most one number, which differs by at most
 `near_duplicate_numeric_tolerance` (relative), e.g. a double-submitted payment a few seconds later with the
 amount off by a cent and a new id. Found by leave-one-column-out hashing: rows that share the hash of all
-features but column c are compared on c only, so the cost is one hash and one sort per feature column, not a
-pairwise scan. Near-duplicate texts use MinHash LSH (`minhash.py`).
+features but column c are compared on c only, so the cost is one hash per column and one sort per numeric
+column of the rows that share half their features with another row (usually few), not a pairwise scan.
+Near-duplicate texts use MinHash LSH (`minhash.py`).
 
 Contamination counts test rows found in train. When the feature space is small (few columns with few values:
 were the columns independent, over 1% of rows would equal another by chance), equal rows are natural, so the
@@ -15,7 +16,7 @@ asked leave-one-out within train), and only the excess counts: a shared id alway
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,34 +78,83 @@ class RowClusters:
         return len(np.unique(self.labels)) if len(self.labels) else 0
 
 
+HASH_BLOCK_CELLS = 4_000_000  # per-column hashes held at once (rows × columns), 32 MB
+
+
+def _column_terms(df: pl.DataFrame, columns: Sequence[str]) -> Iterator[tuple[int, np.ndarray]]:
+    """(position of the block's first column, rows × block array of multiplier · hash) for blocks of columns,
+    at most HASH_BLOCK_CELLS hashes at a time. Summed over the columns, the terms are a row hash from which
+    one column's term can be taken out (a leave-one-column-out key without rehashing the other columns). The
+    multipliers are random odd 64-bit numbers, one per column: with multipliers in arithmetic progression,
+    rows differing in several columns by the same pair of values cancel out and collide."""
+    multipliers = np.random.default_rng(ROW_HASH_SEED).integers(0, 2**63, len(columns), dtype=np.uint64)
+    multipliers = multipliers * np.uint64(2) + np.uint64(1)
+    block = max(1, HASH_BLOCK_CELLS // max(df.height, 1))
+    for start in range(0, len(columns), block):
+        names = list(columns[start : start + block])
+        hashes = df.select(pl.col(names).hash(ROW_HASH_SEED)).to_numpy().astype(np.uint64, copy=False)
+        with np.errstate(over="ignore"):
+            yield start, hashes * multipliers[start : start + len(names)]
+
+
+def _sharing_rows(df: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Rows that may equal another row on all columns but one: two rows that differ in at most one column
+    agree on all of the first half of the columns or on all of the second, so every such row shares the hash
+    of one half with another row. Exact (up to 64-bit hash collisions), one hash per column."""
+    half = len(columns) // 2
+    first = np.zeros(df.height, dtype=np.uint64)
+    total = np.zeros(df.height, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start, terms in _column_terms(df, columns):
+            total += terms.sum(axis=1, dtype=np.uint64)
+            if start < half:
+                first += terms[:, : half - start].sum(axis=1, dtype=np.uint64)
+        second = total - first
+    shared = np.zeros(df.height, dtype=bool)
+    for key in (first, second):
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        shared |= counts[inverse.ravel()] >= 2
+    return np.flatnonzero(shared)
+
+
 def near_duplicate_row_clusters(df: pl.DataFrame, features: Sequence[str], tolerance: float) -> RowClusters:
     """Connected components of 'equal on all features but one number within tolerance' (and of equal
-    features)."""
+    features). Only rows that share the hash of half the features with another row can have such a partner
+    (`_sharing_rows`); among those, for each numeric column, rows are sorted by the hash of every other
+    column (the row hash less that column's term) and then by the column's value, and neighbours with the
+    same key and values within tolerance are linked. Cost: a hash per column and a sort per numeric column of
+    the sharing rows, not a hash of all other columns per column (which grew with the square of the width)."""
     n = df.height
     features = [c for c in features if c in df.columns]
-    work = df.select(features).with_row_index("_row")
-    full = work.select(row_key(features)).to_series().to_numpy()
+    schema = df.schema
+    full = df.select(row_key(features)).to_series().to_numpy()
     _, exact_groups = np.unique(full, return_inverse=True)
     sources: list[np.ndarray] = [np.arange(n)]
     targets: list[np.ndarray] = [_first_of_group(exact_groups)]
-    if len(features) >= 2:
-        for column in features:
-            if not is_numeric(df.schema[column]):
-                continue
-            others = [c for c in features if c != column]
-            ordered = work.select(
-                pl.col("_row"), row_key(others).alias("_key"), pl.col(column).cast(pl.Float64).alias("_value")
-            ).sort("_key", "_value", nulls_last=True)
-            key = ordered.get_column("_key").to_numpy()
-            value = ordered.get_column("_value").to_numpy()
-            rows = ordered.get_column("_row").to_numpy()
-            same_key = key[1:] == key[:-1]
-            scale = np.maximum(np.abs(value[1:]), np.abs(value[:-1]))
-            with np.errstate(invalid="ignore"):
-                close = np.abs(value[1:] - value[:-1]) <= tolerance * scale
-            link = np.flatnonzero(same_key & close)
-            sources.append(rows[link])
-            targets.append(rows[link + 1])
+    numeric = {c for c in features if is_numeric(schema[c])}
+    rows = _sharing_rows(df, features) if len(features) >= 2 and numeric else np.zeros(0, dtype=np.int64)
+    if len(rows) >= 2:
+        sharing = df.select(features)[rows]
+        total = np.zeros(len(rows), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for _, terms in _column_terms(sharing, features):
+                total += terms.sum(axis=1, dtype=np.uint64)
+            for start, terms in _column_terms(sharing, features):
+                for j in range(terms.shape[1]):
+                    column = features[start + j]
+                    if column not in numeric:
+                        continue
+                    key = total - terms[:, j]
+                    value = sharing.get_column(column).cast(pl.Float64).to_numpy()
+                    order = np.lexsort((value, key))  # by key, then value (NaN and nulls last)
+                    key, value = key[order], value[order]
+                    same_key = key[1:] == key[:-1]
+                    scale = np.maximum(np.abs(value[1:]), np.abs(value[:-1]))
+                    with np.errstate(invalid="ignore"):
+                        close = np.abs(value[1:] - value[:-1]) <= tolerance * scale
+                    link = np.flatnonzero(same_key & close)
+                    sources.append(rows[order[link]])
+                    targets.append(rows[order[link + 1]])
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -324,15 +374,27 @@ class ChanceBaseline:
         return f"{self.columns} low-cardinality column{'s' if self.columns != 1 else ''}"
 
 
+def _agreement(train_x: pl.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: the chance that two random rows agree on it (the sum of its values' squared shares), and
+    its number of distinct values."""
+    n = train_x.height
+    agree, distinct = np.ones(len(columns)), np.ones(len(columns))
+    for i, c in enumerate(columns):
+        counts = np.unique(train_x.get_column(c).hash(ROW_HASH_SEED).to_numpy(), return_counts=True)[1]
+        agree[i] = float(np.sum((counts / n) ** 2))
+        distinct[i] = len(counts)
+    return agree, distinct
+
+
+def _collision(q: float, n: int) -> float:
+    """Share of n rows that would equal another row when two rows agree with probability q."""
+    return 1.0 - (1.0 - q) ** max(n - 1, 0)
+
+
 def _independent_collision(train_x: pl.DataFrame, columns: Sequence[str]) -> tuple[float, float]:
     """(share of rows that would equal another row were the columns independent, product of cardinalities)."""
-    n = train_x.height
-    q, combinations = 1.0, 1.0
-    for c in columns:
-        counts = np.unique(train_x.get_column(c).hash(ROW_HASH_SEED).to_numpy(), return_counts=True)[1]
-        q *= float(np.sum((counts / n) ** 2))
-        combinations *= len(counts)
-    return 1.0 - (1.0 - q) ** max(n - 1, 0), combinations
+    agree, distinct = _agreement(train_x, columns)
+    return _collision(float(np.prod(agree)), train_x.height), float(np.prod(distinct))
 
 
 def exact_chance(train_x: pl.DataFrame, columns: Sequence[str]) -> ChanceBaseline | None:
@@ -359,10 +421,18 @@ def near_chance(train_x: pl.DataFrame, features: Sequence[str], tolerance: float
     """The chance baseline of near matches (equal but for one number within tolerance), or None when rows
     equal in all columns but one are unlikely by chance."""
     features = [c for c in features if c in train_x.columns]
-    numeric = [c for c in features if is_numeric(train_x.schema[c])]
+    schema = train_x.schema
+    numeric = [c for c in features if is_numeric(schema[c])]
     if train_x.height < 2 or len(features) < 2 or not numeric:
         return None
-    independent = max(_independent_collision(train_x, [f for f in features if f != c])[0] for c in numeric)
+    agree, distinct = _agreement(train_x, features)
+    # leave one numeric column out: the product of the others' agreement (prefix × suffix products)
+    before = np.concatenate([[1.0], np.cumprod(agree)[:-1]])
+    after = np.concatenate([np.cumprod(agree[::-1])[::-1][1:], [1.0]])
+    position = {c: i for i, c in enumerate(features)}
+    independent = max(
+        _collision(float(before[position[c]] * after[position[c]]), train_x.height) for c in numeric
+    )
     if independent < CHANCE_GATE:
         return None
     clusters = near_duplicate_row_clusters(train_x, features, tolerance)
@@ -373,7 +443,7 @@ def near_chance(train_x: pl.DataFrame, features: Sequence[str], tolerance: float
         independence_fraction=independent,
         columns=len(features),
         distinct_train_rows=int(clusters.exact_feature_groups.max()) + 1,
-        possible_combinations=_independent_collision(train_x, features)[1],
+        possible_combinations=float(np.prod(distinct)),
         near=True,
     )
 

@@ -95,17 +95,36 @@ def one_feature_score(
         return None
     try:
         if n_classes == 2:
-            return float(roc_auc_score(y, scores[:, 1]))
+            return _binary_auc(y, scores[:, 1])
         scores = scores[:, present] / scores[:, present].sum(axis=1, keepdims=True)
         return float(roc_auc_score(np.searchsorted(present, y), scores, multi_class="ovr"))
     except ValueError:
         return None
 
 
+def _binary_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC-AUC of 0/1 labels with both present: the Mann–Whitney statistic with average ranks for ties, which
+    is what sklearn's roc_auc_score computes (to rounding), without its per-call validation (one call per
+    column adds up on a wide table)."""
+    from scipy.stats import rankdata
+
+    positive = y == 1
+    n_pos = int(positive.sum())
+    n_neg = len(y) - n_pos
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def _split_sample(
     sample: pl.DataFrame, task: Task, seed: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, np.ndarray]:
-    y = encode_target(sample.get_column(task.target), task)
+    return _halves(sample, encode_target(sample.get_column(task.target), task), task, seed)
+
+
+def _halves(
+    sample: pl.DataFrame, y: np.ndarray, task: Task, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, np.ndarray]:
+    """Two random halves of the rows with a target (class index ≥ 0, or a finite number)."""
     keep = y >= 0 if task.is_classification else np.isfinite(y)
     sample, y = sample.filter(pl.Series(keep)), y[keep]
     order = np.random.default_rng(seed).permutation(sample.height)
@@ -159,10 +178,24 @@ def _usable(dtype: pl.DataType) -> bool:
 
 def column_scores(sample: pl.DataFrame, task: Task, columns: list[str], seed: int) -> dict[str, float]:
     """Cross-fitted one-feature score of every usable column."""
-    a, b, y_a, y_b = _split_sample(sample, task, seed)
+    return _half_scores(*_split_sample(sample, task, seed), task, columns)
+
+
+def encoded_column_scores(
+    X: pl.DataFrame, y: np.ndarray, task: Task, columns: list[str], seed: int
+) -> dict[str, float]:
+    """`column_scores` of a frame without the target, given the encoded target (class index or number), e.g.
+    a split's X and y."""
+    return _half_scores(*_halves(X, np.asarray(y), task, seed), task, columns)
+
+
+def _half_scores(
+    a: pl.DataFrame, b: pl.DataFrame, y_a: np.ndarray, y_b: np.ndarray, task: Task, columns: list[str]
+) -> dict[str, float]:
+    schema = a.schema  # once: a wide frame's schema costs milliseconds per call
     scores: dict[str, float] = {}
     for column in columns:
-        if not _usable(sample.schema[column]):
+        if not _usable(schema[column]):
             continue
         ca, cb = a.get_column(column), b.get_column(column)
         if not task.is_classification and is_numeric(ca.dtype) and ca.n_unique() > 2 * N_BINS:
@@ -245,8 +278,9 @@ def leakage_findings(sample: pl.DataFrame, task: Task, spec: DecisionSpec) -> li
                 )
             )
     flagged = {f.columns[0] for f in findings if f.code.startswith("leakage:")}
+    schema = sample.schema
     for column in candidates:
-        if column in flagged or sample.schema[column] not in (pl.String, pl.Categorical):
+        if column in flagged or schema[column] not in (pl.String, pl.Categorical):
             continue
         values = sample.get_column(column)
         if values.n_unique() < ID_UNIQUE_SHARE * sample.height:

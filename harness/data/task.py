@@ -82,10 +82,11 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
     if not data.text_columns and data.detect_text:
         text = _detect_text_columns(df, features, notes)
     numeric, categorical = [], []
+    schema = df.schema  # once: a wide frame's schema costs milliseconds per call
     for name in features:
         if name in text:
             continue
-        dtype = df.schema[name]
+        dtype = schema[name]
         if dtype.is_numeric():
             numeric.append(name)
         else:
@@ -300,6 +301,7 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
             raise InputError(
                 "data.feature_columns is empty", where="[data] feature_columns", fix=_FEATURE_FIX
             )
+        schema = df.schema
         for name in data.feature_columns:
             _require_column(df, name, "data.feature_columns")
             if name in reserved:
@@ -308,9 +310,9 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
                     where="[data] feature_columns",
                     fix=f"remove {name!r} from feature_columns",
                 )
-            if not _usable(df.schema[name]):
+            if not _usable(schema[name]):
                 raise InputError(
-                    f"feature {name!r} has type {df.schema[name]}, which no candidate can use",
+                    f"feature {name!r} has type {schema[name]}, which no candidate can use",
                     where="[data] feature_columns",
                     fix=f"convert {name!r} to a number or text, or remove it from feature_columns",
                 )
@@ -358,8 +360,9 @@ def _detect_text_columns(df: pl.DataFrame, features: list[str], notes: list[str]
     nothing from them — a silent failure. Detected columns are reported; `detect_text = false` or an explicit
     `text_columns` list turns this off."""
     found: list[str] = []
+    schema = df.schema
     for name in features:
-        if df.schema[name] not in (pl.String, pl.Utf8):
+        if schema[name] not in (pl.String, pl.Utf8):
             continue
         values = df.get_column(name).drop_nulls()
         if values.len() == 0:
