@@ -187,3 +187,22 @@ def test_the_latency_flip_really_flips_the_decision_when_run_with_it(tmp_path: P
     (tmp_path / "two").mkdir()
     second = _run(tmp_path / "two", df, candidates=include, constraints={"latency_p99_ms": flip.value})
     assert second.decision.recommended == "linear", second.decision.because
+
+
+def test_a_noisy_label_copy_among_many_columns_is_still_a_suspected_leak(tmp_path: Path) -> None:
+    """Wider than leak.MAX_PERMUTED: only the features with the strongest one-feature association on train are
+    permuted, the record says so, and the planted leak is among them and still suspected."""
+    from harness.evidence.leak import MAX_PERMUTED
+
+    rng = np.random.default_rng(4)
+    n, width = 1500, MAX_PERMUTED + 50
+    weak = rng.normal(size=(n, 4))
+    y = (rng.random(n) < _sigmoid(0.4 * weak.sum(axis=1))).astype(int)
+    noise = rng.normal(size=(n, width - 5))
+    cols = {f"w{i}": weak[:, i] for i in range(4)} | {f"n{i:03d}": noise[:, i] for i in range(width - 5)}
+    df = pl.DataFrame({**cols, "score_after": y + rng.normal(0, 0.45, n), "y": y})
+    result = _run(tmp_path, df, candidates=LINEAR_VS_NO_INFORMATION, evidence={"robustness": False})
+    leak_check = result.record.evidence.leak
+    assert leak_check is not None and leak_check.suspected == "score_after", leak_check
+    assert (leak_check.permuted, leak_check.of_features) == (MAX_PERMUTED, width)
+    assert leak_check.note and f"{MAX_PERMUTED} of {width}" in leak_check.note

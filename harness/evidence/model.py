@@ -134,6 +134,9 @@ class LeakCheck(BaseModel):
     threshold: float = 0.6
     concentration: float | None = None  # the top feature's share of the summed importance
     acknowledged: bool = False  # the team confirmed the feature is known at prediction time
+    permuted: int | None = None  # features permuted (all of them up to leak.MAX_PERMUTED) …
+    of_features: int | None = None  # … of this many
+    note: str | None = None  # which ones, when not all
 
 
 class Distribution(BaseModel):
