@@ -260,7 +260,13 @@ def run(
     finished = any(m.ok for m in measurements)  # nothing finished: the record says why, there is no decision
     if options.write_adr and decision is not None and not cancelled and finished:
         with steps.step("adr", "write the decision record"):
-            adr_path = _write_adr(record, options.adr_dir, options.adr_status, record_path)
+            adr_path = _write_adr(
+                record,
+                options.adr_dir,
+                options.adr_status,
+                record_path,
+                on_warning=lambda message: emit(ev.Log(message, level="warning")),
+            )
             record.adr_path = str(adr_path)
             emit(ev.AdrWritten(str(adr_path)))
         record.timings = dict(steps.timings)
@@ -423,10 +429,16 @@ def _write_record(record: Any, runs_dir: Path) -> Path:
     )
 
 
-def _write_adr(record: Any, adr_dir: Path, status: str, record_path: Path) -> Path:
+def _write_adr(
+    record: Any,
+    adr_dir: Path,
+    status: str,
+    record_path: Path,
+    on_warning: Callable[[str], None] | None = None,
+) -> Path:
     """`write_adr_for`, or `OutputError` naming the record that holds the finished results."""
     try:
-        return write_adr_for(record, adr_dir, status=status)
+        return write_adr_for(record, adr_dir, status=status, on_warning=on_warning)
     except (OSError, InputError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
     raise OutputError(
@@ -749,9 +761,15 @@ def _cuda_available() -> bool:
 
 
 def write_adr_for(
-    record: Any, adr_dir: Path, *, status: str = "proposed", supersedes: Path | None = None
+    record: Any,
+    adr_dir: Path,
+    *,
+    status: str = "proposed",
+    supersedes: Path | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Path:
-    """Render and write the ADR of a finished run (also used by the TUI's ADR screen)."""
+    """Render and write the ADR of a finished run, its claims and charts, and its decision package (also
+    used by the TUI's ADR screen). A package that cannot be written is a warning: the ADR stands."""
     from harness import adr
     from harness.adr.charts import render_charts
 
@@ -768,8 +786,27 @@ def write_adr_for(
     path = adr.write_adr(text, adr_dir, record.spec["title"], assets=assets)
     if supersedes is not None:
         adr.supersede(supersedes, path)
+    _write_package(record, path, on_warning)
     adr.update_index(adr_dir)
     return path
+
+
+def _write_package(record: Any, adr_path: Path, on_warning: Callable[[str], None] | None) -> Path | None:
+    """The decision package beside the ADR (`adr/packages/NNNN-<slug>/`), with the plan the run followed."""
+    from harness.package import write_package
+
+    plan = Path(adr_path).parent / record.plan["path"] if record.plan else None
+    try:
+        return write_package(record, record.decision_spec(), adr_path=Path(adr_path), plan_path=plan)
+    except (OSError, InputError) as exc:
+        message = f"the decision package was not written: {_one_line(exc)}"
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            import logging
+
+            logging.getLogger("harness").warning(message)
+        return None
 
 
 def render_adr_for(record: Any, *, status: str = "proposed") -> str:

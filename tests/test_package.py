@@ -282,8 +282,10 @@ def independent_scores(record: RunRecord, spec: DecisionSpec) -> dict[str, Any]:
         "maintenance": {},
     }
     for n, m in ms.items():
-        best = max(q.values())
-        scores["quality"][n] = (1.0 if q[n] >= best else 0.0) if best <= base else between(q[n], base, best)
+        perfect = 1.0 if up else 0.0  # the room above the baseline, up to a perfect score
+        scores["quality"][n] = (
+            (1.0 if q[n] >= base else 0.0) if base >= perfect else between(q[n], base, perfect)
+        )
         p99s = [x.latency.p99_ms for x in ms.values()]
         budget = spec.constraints.latency_p99_ms
         scores["latency"][n] = (

@@ -729,6 +729,7 @@ def _more_information(
     number: int | None = None,
 ) -> list[str]:
     lines: list[str] = []
+    package = f"packages/{number or 0:04d}-{slugify(record.spec['title'])}"  # harness.package writes it
     if supersedes:
         lines += [f"This record supersedes {_adr_link(supersedes)}.", ""]
     from harness.adr import rigor
@@ -770,7 +771,9 @@ def _more_information(
             if number is None
             else [
                 f"* Claims: [{ASSETS_DIR}/{number:04d}-claims.json]({ASSETS_DIR}/{number:04d}-claims.json) — "
-                f"`harness verify {number}` re-runs this decision on the same data and checks each of them"
+                f"`harness verify {number}` re-runs this decision on the same data and checks each of them",
+                f"* Decision package: [{package}/]({package}/README.md) — framework recommendation, training "
+                "approach (and, for text and QA, fine-tuning vs RAG), with the benchmark methodology",
             ]
         ),
         f"* Data: {data}",
