@@ -91,30 +91,40 @@ class Constraints(_Strict):
     """The decision drivers. Unset means 'no constraint'."""
 
     latency_p99_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = Field(
-        None, description="Budget for the 99th-percentile latency of one request (batch of one), in ms."
+        None,
+        examples=[50],
+        description="Budget for the 99th-percentile latency of one request (batch of one), in ms.",
     )
     throughput_rps: Annotated[float, Field(gt=0, le=1e8)] | None = Field(
-        None, description="Rows per second one serving process must sustain (measured on batches)."
+        None,
+        examples=[200],
+        description="Rows per second one serving process must sustain (measured on batches).",
     )
     max_model_mb: Annotated[float, Field(gt=0, le=1e6)] | None = Field(
-        None, description="Largest serialized model (and index) the deployment accepts, in MB."
+        None,
+        examples=[100],
+        description="Largest serialized model (and index) the deployment accepts, in MB.",
     )
     labelled_examples: Annotated[int, Field(ge=10, le=10_000_000_000)] | None = Field(
-        None, description="Labelled examples the team has or can afford; training uses at most this many."
+        None,
+        examples=[5000],
+        description="Labelled examples the team has or can afford; training uses at most this many.",
     )
     budget_usd_per_1k_predictions: Annotated[float, Field(ge=0, le=10_000)] | None = Field(
-        None, description="Most the team will pay per 1,000 predictions, in USD."
+        None, examples=[0.05], description="Most the team will pay per 1,000 predictions, in USD."
     )
     hardware: Hardware = Field(Hardware.CPU, description="Serving hardware: cpu or gpu.")
     hardware_usd_per_hour: Annotated[float, Field(ge=0, le=1_000)] | None = Field(
-        None, description="Price of one serving machine per hour, in USD; prices predictions."
+        None, examples=[0.5], description="Price of one serving machine per hour, in USD; prices predictions."
     )
     privacy: Privacy = Field(Privacy.NO_EXTERNAL_API, description="May inference data leave the premises?")
     interpretability: Interpretability = Field(
         Interpretability.NONE, description="none, preferred or required."
     )
     knowledge_freshness_days: Annotated[int, Field(ge=0, le=36_500)] | None = Field(
-        None, description="How stale the model's knowledge may get, in days (text/QA decisions)."
+        None,
+        examples=[30],
+        description="How stale the model's knowledge may get, in days (text/QA decisions).",
     )
 
     @model_validator(mode="after")
@@ -424,10 +434,20 @@ def spec_from_toml(text: str, *, where: str = "spec", source: Path | None = None
     return spec
 
 
+# Files a data path names (harness.data.load reads these): passed where a spec is expected, they get a hint.
+DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
+
+
 def load_spec(path: str | Path) -> DecisionSpec:
     """Read and validate a `decision.toml`; any problem is one `InputError` line. Candidate and family names
-    in `[candidates]` are checked here too, before any data is read."""
+    in `[candidates]` are checked here too, before any data is read. `check_spec` reports every problem."""
     p = Path(path)
+    spec = spec_from_toml(_read_spec_text(p), where=str(p), source=p.resolve())
+    check_candidate_names(spec, where=str(p))
+    return spec
+
+
+def _read_spec_text(p: Path) -> str:
     try:
         exists, is_dir = p.exists(), p.is_dir()
     except OSError as exc:  # e.g. permission denied on a parent folder, a name too long
@@ -442,42 +462,123 @@ def load_spec(path: str | Path) -> DecisionSpec:
         )
     if is_dir:
         raise InputError("is a folder, not a spec file", where=str(p), fix="pass the decision.toml inside it")
+    if p.suffix.lower() in DATA_SUFFIXES:
+        raise InputError(
+            "is a data file, not a spec",
+            where=str(p),
+            fix=f"harness init {p} writes a starter decision.toml; then pass decision.toml instead",
+        )
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("spec is not UTF-8 text", where=str(p), fix="save the spec as UTF-8 TOML") from None
     except OSError as exc:
         raise InputError(
             f"cannot read spec ({exc.strerror})", where=str(p), fix="check the path and its permissions"
         ) from None
-    spec = spec_from_toml(text, where=str(p), source=p.resolve())
-    check_candidate_names(spec, where=str(p))
-    return spec
+
+
+def check_spec(path: str | Path, *, data: bool = True) -> tuple[DecisionSpec | None, list[InputError]]:
+    """Every problem with a spec at once (what `harness check` prints), not only the first: each invalid key
+    (pydantic reports them all), each unknown candidate name, and with `data`, the data file's existence and
+    the target among its columns (only the header is read). Returns (the spec or None, the problems)."""
+    p = Path(path)
+    where = str(p)
+    try:
+        text = _read_spec_text(p)
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [
+            InputError(f"malformed TOML ({exc})", where=where, fix="correct the TOML syntax at that line")
+        ]
+    except InputError as exc:
+        return None, [exc]
+    spec: DecisionSpec | None = None
+    try:
+        spec = DecisionSpec.model_validate(raw)
+        spec._source = p.resolve()
+    except ValidationError as exc:
+        errors = _as_input_errors(exc, where)
+    else:
+        errors = []
+    chosen = raw.get("candidates") if isinstance(raw.get("candidates"), dict) else {}
+    for key in ("include", "exclude"):
+        names = chosen.get(key)
+        for name in names if isinstance(names, list) else []:
+            try:
+                _check_candidate_name(key, str(name), where)
+            except InputError as exc:
+                errors.append(exc)
+    if data:
+        errors += _data_errors(raw, p)
+    return (spec if not errors else None), errors
+
+
+def _data_errors(raw: dict[str, Any], spec_path: Path) -> list[InputError]:
+    """The data file exists and the target (and id/group/time columns) are among its columns. Read from the
+    raw TOML, so a spec with other errors is still checked here."""
+    section = raw.get("data")
+    if not isinstance(section, dict) or not isinstance(section.get("path"), str) or not section["path"]:
+        return []
+    from harness.data.load import did_you_mean, list_columns, read_columns
+
+    where = f"{spec_path}: [data] path"
+    data_path = Path(section["path"]).expanduser()
+    if not data_path.is_absolute():
+        data_path = spec_path.resolve().parent / data_path
+    try:
+        columns = read_columns(data_path)
+    except InputError as exc:
+        return [InputError(exc.problem, where=f"{where} = {section['path']}", fix=exc.fix)]
+    errors = []
+    for key in ("target", "id_column", "group_column", "time_column"):
+        name = section.get(key)
+        if isinstance(name, str) and name not in columns:
+            errors.append(
+                InputError(
+                    f"data.{key} {name!r} is not a column of {data_path.name}{did_you_mean(name, columns)}",
+                    where=str(spec_path),
+                    fix=f"use one of: {list_columns(columns)}",
+                )
+            )
+    return errors
 
 
 def check_candidate_names(spec: DecisionSpec, *, where: str = "spec") -> None:
     """Every name in `[candidates] include` / `exclude` is a registered candidate or a family."""
+    for key in ("include", "exclude"):
+        for name in getattr(spec.candidates, key):
+            _check_candidate_name(key, name, where)
+
+
+def _check_candidate_name(key: str, name: str, where: str) -> None:
     import difflib
 
     from harness.candidates import registry
     from harness.types import Family
 
-    known = [*registry.available(), *(f.value for f in Family)]
-    for key in ("include", "exclude"):
-        for name in getattr(spec.candidates, key):
-            try:
-                registry.resolve_names([name], where=where)
-            except InputError as exc:
-                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise InputError(
-                    f"invalid value for 'candidates.{key}': {exc.problem}{hint}", where=where, fix=exc.fix
-                ) from None
+    try:
+        registry.resolve_names([name], where=where)
+    except InputError as exc:
+        known = [*registry.available(), *(f.value for f in Family)]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(
+            f"invalid value for 'candidates.{key}': {exc.problem}{hint}", where=where, fix=exc.fix
+        ) from None
 
 
 def _as_input_error(exc: ValidationError, where: str) -> InputError:
     """Turn pydantic's report into one line naming the first bad key and the fix."""
-    err = exc.errors()[0]
+    return _as_input_errors(exc, where)[0]
+
+
+def _as_input_errors(exc: ValidationError, where: str) -> list[InputError]:
+    """Every error in pydantic's report, each as one line naming the bad key and the fix."""
+    return [_one_input_error(err, where) for err in exc.errors()]
+
+
+def _one_input_error(err: Any, where: str) -> InputError:
     key = ".".join(str(part) for part in err["loc"])
     kind = err["type"]
     if kind == "value_error":  # our own validators: "<problem>; <fix>"
@@ -486,8 +587,18 @@ def _as_input_error(exc: ValidationError, where: str) -> InputError:
             problem = f"invalid value for '{key}': {problem}"
         return InputError(problem, where=where, fix=fix or (_fix_for(kind, key) if key else None))
     if kind == "extra_forbidden":
+        import difflib
+
         parent = err["loc"][:-1]
         allowed = _allowed_keys(parent)
+        close = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1, cutoff=0.6)
+        if close:
+            right = ".".join([*(str(part) for part in parent), close[0]])
+            return InputError(
+                f"unknown key '{key}' (did you mean '{right}'?)",
+                where=where,
+                fix=f"rename it to '{close[0]}', or remove it",
+            )
         return InputError(
             f"unknown key '{key}'",
             where=where,

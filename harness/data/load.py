@@ -39,11 +39,62 @@ def load_delivered(path: Path, *, drop_columns: Sequence[str]) -> tuple[pl.DataF
     return delivered, df
 
 
+def read_columns(path: Path) -> list[str]:
+    """The column names of a data file, cheaply: a CSV's header line, a Parquet file's schema, the first JSON
+    record's keys; the same file checks (exists, type, not empty) as `load_table`."""
+    path = Path(path)
+    suffix = _check_file(path)
+    try:
+        if suffix in _CSV:
+            import csv
+
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                return next(csv.reader(fh, delimiter=_CSV[suffix]), [])
+        if suffix in _PARQUET:
+            return pl.scan_parquet(path).collect_schema().names()
+        if suffix in _JSONL or _first_char(path) != "[":
+            import json
+
+            with path.open(encoding="utf-8") as fh:
+                line = next((text for text in fh if text.strip()), "{}")
+            record = json.loads(line)
+            return list(record) if isinstance(record, dict) else []
+        return pl.read_json(path).columns
+    except (pl.exceptions.PolarsError, OSError, ValueError, RuntimeError) as exc:
+        raise _read_error(exc, path, suffix) from None
+
+
 def _load(
     path: Path, drop_columns: Sequence[str], *, keep_dropped: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(validated table without `drop_columns`, table as read). Parquet skips dropped columns while scanning
     unless `keep_dropped`."""
+    where = str(path)
+    suffix = _check_file(path)
+    pushed_down = suffix in _PARQUET and not keep_dropped  # Parquet removes them while scanning
+    if suffix in _CSV:
+        check_header(path, _CSV[suffix])
+    elif suffix in _JSONL:
+        check_first_record(path)
+    raw = _read(path, suffix, [] if keep_dropped else list(drop_columns))
+    if raw.height == 0:
+        raise InputError("file has no data rows", where=where, fix="export the data again with its rows")
+    df = raw
+    if not pushed_down:
+        _check_drop_columns(raw.columns, drop_columns, where)
+        df = raw.drop(list(drop_columns))
+    if df.width == 0:
+        raise InputError("no columns left after drop_columns", where=where, fix="drop fewer columns")
+    check_scalar_columns(df, where=where)
+    line_offset = 2 if suffix in _CSV else (1 if suffix in _JSONL else None)
+    check_numeric_garbage(df, where=where, line_offset=line_offset)
+    # a dropped column may hold anything: one the audit of the delivered table cannot read is left out of it
+    raw = raw.drop([c for c in drop_columns if c in raw.columns and not _scalar(raw.schema[c])])
+    return df, raw
+
+
+def _check_file(path: Path) -> str:
+    """The file exists, is a file of a supported type and is not empty; returns its lower-case suffix."""
     where = str(path)
     try:
         exists, is_dir = path.exists(), path.is_dir()
@@ -78,27 +129,7 @@ def _load(
         ) from None
     if size_bytes == 0:
         raise InputError("file is empty", where=where, fix="export the data again; the file has no bytes")
-
-    pushed_down = suffix in _PARQUET and not keep_dropped  # Parquet removes them while scanning
-    if suffix in _CSV:
-        check_header(path, _CSV[suffix])
-    elif suffix in _JSONL:
-        check_first_record(path)
-    raw = _read(path, suffix, [] if keep_dropped else list(drop_columns))
-    if raw.height == 0:
-        raise InputError("file has no data rows", where=where, fix="export the data again with its rows")
-    df = raw
-    if not pushed_down:
-        _check_drop_columns(raw.columns, drop_columns, where)
-        df = raw.drop(list(drop_columns))
-    if df.width == 0:
-        raise InputError("no columns left after drop_columns", where=where, fix="drop fewer columns")
-    check_scalar_columns(df, where=where)
-    line_offset = 2 if suffix in _CSV else (1 if suffix in _JSONL else None)
-    check_numeric_garbage(df, where=where, line_offset=line_offset)
-    # a dropped column may hold anything: one the audit of the delivered table cannot read is left out of it
-    raw = raw.drop([c for c in drop_columns if c in raw.columns and not _scalar(raw.schema[c])])
-    return df, raw
+    return suffix
 
 
 def _read(path: Path, suffix: str, drop_columns: list[str]) -> pl.DataFrame:
