@@ -38,6 +38,7 @@ class RunOptions:
     resume: str | None = None  # run id of an interrupted run: its finished trials are kept, the rest run
     address: str | None = None  # ray executor: "auto", "ray://HOST:PORT"; None starts a local Ray
     workers: int | None = None  # local executor: trials at once; None: what the machine allows
+    mlflow: str | None = None  # --mlflow: tracking URI or folder ("": mlruns/ beside runs_dir); None: spec's
 
 
 @dataclass
@@ -278,6 +279,10 @@ def run(
                     f"the run record could not be updated with the ADR's path: {_one_line(exc)}", "warning"
                 )
             )
+    from harness.tracking import log_to_mlflow, run_uri
+
+    if (mlflow_uri := run_uri(options.mlflow, spec, options.runs_dir)) is not None:  # a failure: a warning
+        log_to_mlflow(mlflow_uri, record, record_path, adr_path, emit=emit)
     seconds = time.perf_counter() - t_start
     emit(ev.RunFinished(run_id, str(record_path), str(adr_path) if adr_path else None, seconds, cancelled))
     return RunResult(

@@ -306,6 +306,40 @@ class PackageOptions(_Strict):
     )
 
 
+class TrackingOptions(_Strict):
+    """Where the decision is logged besides the run record and the ADR (harness.tracking). Not part of the
+    decision: the spec's fingerprint leaves it out, so adding it does not make a plan stale."""
+
+    mlflow: bool | None = Field(
+        None,
+        description="Log the decision to MLflow: a parent run for the decision, a nested run per candidate; "
+        "with no mlflow_uri, to a local mlruns/ folder beside the runs folder. Default: on when mlflow_uri "
+        "is set.",
+    )
+    mlflow_uri: str | None = Field(
+        None,
+        min_length=1,
+        description="MLflow tracking URI (http://HOST:5000, file:/path/mlruns, or a folder relative to the "
+        "spec file); setting it turns MLflow logging on.",
+    )
+    experiment: str | None = Field(
+        None, min_length=1, description="MLflow experiment name; default: the spec's title."
+    )
+
+    @model_validator(mode="after")
+    def _uri_means_on(self) -> TrackingOptions:
+        if self.mlflow_uri is not None and self.mlflow is False:
+            raise ValueError(
+                "tracking.mlflow is false but tracking.mlflow_uri is set; "
+                "set mlflow = true or remove mlflow_uri"
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.mlflow) or self.mlflow_uri is not None
+
+
 class DecisionSpec(_Strict):
     """Everything the harness needs to make and record one decision."""
 
@@ -330,6 +364,7 @@ class DecisionSpec(_Strict):
     models: ModelsSpec = Field(default_factory=ModelsSpec)
     evidence: EvidenceOptions = Field(default_factory=EvidenceOptions)
     package: PackageOptions = Field(default_factory=PackageOptions)
+    tracking: TrackingOptions = Field(default_factory=TrackingOptions)
 
     _source: Path | None = PrivateAttr(None)
 
@@ -392,10 +427,12 @@ class DecisionSpec(_Strict):
     # ---- serialisation -------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain, TOML-ready dict: unset optional keys left out, enums as strings. An unwritten `[package]`
-        is left out too, so specs (and their fingerprints) from before it existed read back unchanged."""
+        (or `[tracking]`) is left out too, so specs (and their fingerprints) from before it existed read back
+        unchanged."""
         data = _drop_none(json.loads(self.model_dump_json()))
-        if "package" not in self.model_fields_set:
-            data.pop("package", None)
+        for section in ("package", "tracking"):
+            if section not in self.model_fields_set:
+                data.pop(section, None)
         return data
 
     def to_toml(self) -> str:
@@ -404,7 +441,9 @@ class DecisionSpec(_Strict):
     def fingerprint(self) -> str:
         import hashlib
 
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        data = self.to_dict()
+        data.pop("tracking", None)  # where the decision is logged is not part of the decision
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _drop_none(value: Any) -> Any:
