@@ -56,7 +56,19 @@ def _fail(exc: InputError | OutputError | str, code: int = EXIT_BAD_INPUT) -> No
     raise typer.Exit(code)
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+class _RunCommand(typer.core.TyperCommand):
+    """`--mlflow [URI]`: typer options always take a value, so a bare `--mlflow` (last, or before another
+    option or the spec file) is read as `--mlflow=`, the default local store."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        def bare(i: int) -> bool:
+            after = args[i + 1] if i + 1 < len(args) else "-"
+            return args[i] == "--mlflow" and (after.startswith("-") or after.endswith(".toml"))
+
+        return super().parse_args(ctx, ["--mlflow=" if bare(i) else a for i, a in enumerate(args)])
+
+
+@app.command(epilog=EXIT_CODES_HELP, cls=_RunCommand)
 def run(
     spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml", readable=False),
     data: Optional[Path] = typer.Option(
@@ -95,6 +107,13 @@ def run(
     resume: Optional[str] = typer.Option(
         None, "--resume", metavar="RUN_ID", help="Resume an interrupted run: keep its finished trials."
     ),
+    mlflow: Optional[str] = typer.Option(
+        None,
+        "--mlflow",
+        metavar="[URI]",
+        help="Log the decision to MLflow (a run per decision, a nested run per candidate); default store: "
+        "mlruns/ beside --out-dir. Needs the tracking extra.",
+    ),
 ) -> None:
     """Audit the data, train and measure every applicable candidate, decide, and write the ADR."""
     from harness.console import ProgressRenderer, leaderboard, summary
@@ -109,6 +128,10 @@ def run(
             spec.seeds = seeds
         if data is not None and not _exists(data):
             raise InputError("data file not found", where=str(data), fix="pass an existing file to --data")
+        if mlflow is not None or spec.tracking.enabled:
+            from harness.tracking import require_mlflow
+
+            require_mlflow("--mlflow" if mlflow is not None else f"{spec_path}: [tracking]")
         options = RunOptions(
             data_path=data,
             runs_dir=out_dir,
@@ -120,6 +143,7 @@ def run(
             resume=resume,
             address=address,
             workers=workers,
+            mlflow=mlflow,
         )
         if executor not in ("local", "inline", "ray"):
             raise InputError(
