@@ -7,6 +7,7 @@ is an `InputError` naming the fix. Only the *shape* of the data is read here, no
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,7 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
         )
     _check_target_values(y, target, df.height)
 
-    kind = spec.task or _detect_kind(y)
+    kind = spec.task or detect_kind(y)
     if spec.task is None:
         notes.append(f"task detected from target {target!r}: {kind} ({y.n_unique():,} distinct values)")
     classes: tuple[Any, ...] = ()
@@ -137,7 +138,8 @@ def encode_target(df: pl.DataFrame, task: Task) -> np.ndarray:
 # ---- detection -------------------------------------------------------------------------------------------
 
 
-def _detect_kind(y: pl.Series) -> TaskKind:
+def detect_kind(y: pl.Series) -> TaskKind:
+    """binary, multiclass or regression, from the target's type and its distinct values."""
     n_distinct = y.n_unique()
     if y.dtype == pl.Boolean or n_distinct == 2:
         return TaskKind.BINARY
@@ -318,11 +320,29 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
                 )
         return list(dict.fromkeys(data.feature_columns))
 
-    features, skipped = [], []
+    features, skipped, dates = [], [], []
     for name, dtype in df.schema.items():
         if name in reserved:
             continue
+        if dtype.is_temporal() and name not in data.text_columns:
+            dates.append(name)
+            continue
         (features if _usable(dtype) or name in data.text_columns else skipped).append(name)
+    ids = id_like_columns(df, [c for c in features if c not in data.text_columns])
+    if ids:
+        features = [c for c in features if c not in ids]
+        notes.append(
+            "not used as features, because they look like identifiers: "
+            + "; ".join(f"{name!r} ({why})" for name, why in ids.items())
+            + " — set data.id_column (or group_column, for an entity seen in many rows), or list them in "
+            "data.feature_columns to use them"
+        )
+    if dates:
+        notes.append(
+            f"date/time column(s) not used as features: {', '.join(map(repr, dates))} (no calendar features "
+            "are derived from them) — set data.time_column to split by time, or add derived columns (month, "
+            "weekday, days since …) to use them"
+        )
     if skipped:
         notes.append(
             f"not used as features (type not numeric, text or boolean): {', '.join(skipped)}; "
@@ -331,6 +351,49 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
     if not features:
         raise InputError("no feature columns left besides the target and id/group/time", fix=_FEATURE_FIX)
     return features
+
+
+# Named like a row or entity identifier: id, uuid, row_id, customer-id, "order id", customerID, userId, index.
+_ID_NAME = re.compile(
+    r"(?i)(?:^|[_\s.-])(?:id|uuid|guid)$|^(?:index|unnamed: ?0|row_?(?:num|number|nr|no)|row\.?names?)$"
+)
+_CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID)$")
+# Distinct values per row at or above which an integer or single-token text column is an identifier.
+ID_UNIQUE_SHARE = 0.98
+ID_MIN_ROWS = 20
+
+
+def looks_like_id_name(name: str) -> bool:
+    return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
+
+
+def id_like_columns(df: pl.DataFrame, columns: list[str]) -> dict[str, str]:
+    """The columns among `columns` that look like identifiers, each with why: named like one, or unique (or
+    nearly) per row — short text (names, codes) or whole numbers counting up like row numbers. Decimals are
+    measurements, never ids; free text (several words) is text. An id as a feature is memorised noise (or a
+    leak of the row order), so these are not used unless the spec lists them."""
+    found: dict[str, str] = {}
+    schema = df.schema
+    for name in columns:
+        dtype = schema[name]
+        if looks_like_id_name(name) and not dtype.is_float():
+            found[name] = "named like an id"
+            continue
+        if df.height < ID_MIN_ROWS or not (dtype.is_integer() or dtype in (pl.String, pl.Categorical)):
+            continue
+        values = df.get_column(name).drop_nulls()
+        distinct = values.n_unique()
+        if distinct < ID_UNIQUE_SHARE * df.height:
+            continue
+        if dtype.is_integer():
+            span = int(values.max()) - int(values.min()) + 1
+            if span <= 1.1 * distinct:  # 1, 2, 3, … (with few gaps): a row number
+                found[name] = f"{distinct:,} distinct whole numbers in {df.height:,} rows, counting up"
+            continue
+        words = float(values.cast(pl.String).str.count_matches(r"\S+").median() or 0.0)
+        if words < TEXT_MIN_MEDIAN_WORDS:  # names and codes, not prose
+            found[name] = f"{distinct:,} distinct values in {df.height:,} rows"
+    return found
 
 
 def _usable(dtype: pl.DataType) -> bool:
