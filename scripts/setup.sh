@@ -19,11 +19,11 @@ PY="$VENV/bin/python"
 # constraints.txt pins every other package: installs resolve at once and runs are reproducible.
 if "$PY" -c "import torch" >/dev/null 2>&1; then
   echo "setup: keeping the installed torch $("$PY" -c 'import torch; print(torch.__version__)')"
-  "$PY" -m pip install -q -c constraints.txt -e ".[text,dev,ray]"
+  "$PY" -m pip install -q -c constraints.txt -e ".[text,dev,ray,tracking]"
 else
   echo "setup: no torch here; installing the CPU build torch==2.13.0 first"
   "$PY" -m pip install -q -c constraints-cpu.txt torch==2.13.0
-  "$PY" -m pip install -q -c constraints.txt -c constraints-cpu.txt -e ".[text,dev,ray]"
+  "$PY" -m pip install -q -c constraints.txt -c constraints-cpu.txt -e ".[text,dev,ray,tracking]"
 fi
 
 # Example data is generated on demand (seeded, deterministic), never committed.
