@@ -1,24 +1,29 @@
 """`harness` command line: thin — parses, calls the runner, prints.
 
 Progress goes to stderr (rich), results to stdout. Bad input: one line on stderr, exit status 2, no traceback.
+With `--json` (run, audit, check, adr list) stdout holds one JSON object and nothing else; its `"schema"` key
+names its shape (`archbench.run/1`, …; README, Commands).
 
 Exit status: 0 done; 1 `harness audit` found a blocking problem; 2 bad input (spec, data, an output folder
-that cannot be written; a blocking audit finding in `harness run`), checked before anything trains; 3 no
-candidate finished (the run record says why; no ADR); 4 the finished results could not be written where asked
-(the line says where they were kept); 130 interrupted.
+that cannot be written), checked before anything trains; 3 no candidate finished (the run record says why; no
+ADR); 4 the finished results could not be written where asked (the line says where they were kept); 5
+`harness run` blocked by the data audit (a blocking finding not acknowledged; nothing trained); 130
+interrupted.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 from rich.console import Console
 
-from harness.errors import InputError, OutputError, RunInterrupted
+from harness.errors import BlockedByAudit, InputError, OutputError, RunInterrupted
 
 app = typer.Typer(
     name="harness",
@@ -36,24 +41,38 @@ app.add_typer(adr_app, name="adr")
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
-EXIT_BLOCKED = 1  # `harness audit` only: `harness run` stops on a blocking finding as bad input (2)
+EXIT_BLOCKED = 1  # `harness audit`: a blocking finding would stop a run
 EXIT_BAD_INPUT = 2
 EXIT_NO_CANDIDATE = 3
 EXIT_OUTPUT_FAILED = 4
+EXIT_BLOCKED_RUN = 5  # `harness run` stopped by a blocking audit finding (not bad input: the data says so)
 
 EXIT_CODES_HELP = (
-    "Exit status: 0 done; 2 bad input (spec, data, output folders; a blocking audit finding), checked before "
-    "anything trains; 3 no candidate finished (record written, no ADR); 4 the finished results could not be "
-    "written where asked (the error line says where they were kept); 130 interrupted."
+    "Exit status: 0 done; 2 bad input (spec, data, output folders), checked before anything trains; 3 no "
+    "candidate finished (record written, no ADR); 4 the finished results could not be written where asked "
+    "(the error line says where they were kept); 5 blocked by the data audit (a blocking finding not "
+    "acknowledged; nothing trained); 130 interrupted."
 )
 
 
-def _fail(exc: InputError | OutputError | str, code: int = EXIT_BAD_INPUT) -> None:
+def _fail(
+    exc: InputError | OutputError | str, code: int = EXIT_BAD_INPUT, json_schema: str | None = None
+) -> None:
     from rich.text import Text
 
+    if json_schema is not None:  # --json: the failure as the command's object too, for scripts
+        _print_json({"schema": json_schema, "ok": False, "exit_code": code, "error": str(exc)})
     # Text, not markup: messages contain TOML table names like "[audit]" that rich would eat as tags.
     err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    """One JSON object on stdout, plain (no rich markup or wrapping): what `--json` promises."""
+    import json
+
+    sys.stdout.write(json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 class _RunCommand(typer.core.TyperCommand):
@@ -114,6 +133,9 @@ def run(
         help="Log the decision to MLflow (a run per decision, a nested run per candidate); default store: "
         "mlruns/ beside --out-dir. Needs the tracking extra.",
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (schema archbench.run/1) to stdout, nothing else; quiet."
+    ),
 ) -> None:
     """Audit the data, train and measure every applicable candidate, decide, and write the ADR."""
     from harness.console import ProgressRenderer, leaderboard, summary
@@ -149,13 +171,16 @@ def run(
             raise InputError(
                 f"unknown executor {executor!r}", where="--executor", fix="use local, inline or ray"
             )
-        with ProgressRenderer(err, enabled=not quiet) as renderer:
+        with ProgressRenderer(err, enabled=not (quiet or as_json)) as renderer, _stdout_to_stderr(as_json):
             result = run_decision(spec, options=options, on_event=renderer)
+    except BlockedByAudit as exc:
+        _fail(exc, EXIT_BLOCKED_RUN, json_schema=RUN_SCHEMA if as_json else None)
+        return
     except InputError as exc:
-        _fail(exc)
+        _fail(exc, json_schema=RUN_SCHEMA if as_json else None)
         return
     except OutputError as exc:
-        _fail(exc, EXIT_OUTPUT_FAILED)
+        _fail(exc, EXIT_OUTPUT_FAILED, json_schema=RUN_SCHEMA if as_json else None)
         return
     except RunInterrupted as exc:
         again = f"harness run {spec_path} --resume {exc.run_id}"
@@ -165,7 +190,12 @@ def run(
         err.print("[yellow]interrupted before any trial finished[/]")
         raise typer.Exit(130) from None
     if not result.cancelled and not any(m.ok for m in result.measurements):
+        if as_json:
+            _print_json(_run_payload(result, EXIT_NO_CANDIDATE))
         _fail(_nothing_finished(result), EXIT_NO_CANDIDATE)
+        return
+    if as_json:
+        _print_json(_run_payload(result, 0))
         return
     out.print(leaderboard(result.measurements, result.decision))
     out.print(summary(result))
@@ -177,6 +207,101 @@ def _exists(path: Path) -> bool:
         return path.exists()
     except OSError:
         return True
+
+
+RUN_SCHEMA = "archbench.run/1"
+AUDIT_SCHEMA = "archbench.audit/1"
+CHECK_SCHEMA = "archbench.check/1"
+ADR_LIST_SCHEMA = "archbench.adr_list/1"
+
+
+@contextmanager
+def _stdout_to_stderr(active: bool) -> Iterator[None]:
+    """While `active`, whatever a library prints to stdout (Python's or the file descriptor's, as native
+    code and worker processes do) goes to stderr, so that `--json` leaves stdout to the JSON object."""
+    if not active:
+        yield
+        return
+    import contextlib
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no real file descriptors (an embedding host): Python's stdout only
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _metric_json(m: Any) -> dict[str, Any]:
+    return {
+        "value": m.value,
+        "ci_low": m.ci_low,
+        "ci_high": m.ci_high,
+        "greater_is_better": m.greater_is_better,
+    }
+
+
+def _run_payload(result: Any, exit_code: int) -> dict[str, Any]:
+    """`harness run --json`: the decision, every candidate's numbers and the files written
+    (schema archbench.run/1, README: Commands)."""
+    decision = result.decision
+    verdicts = {v.candidate: v for v in decision.verdicts} if decision is not None else {}
+    task = result.record.task
+    return {
+        "schema": RUN_SCHEMA,
+        "ok": exit_code == 0,
+        "exit_code": exit_code,
+        "run_id": result.run_id,
+        "record": str(result.record_path),
+        "adr": str(result.adr_path) if result.adr_path else None,
+        "cancelled": result.cancelled,
+        "task": {"kind": str(task.kind), "target": task.target},
+        "metric": decision.metric if decision is not None else None,
+        "decision": None
+        if decision is None
+        else {
+            "recommended": decision.recommended,
+            "justified": decision.justified,
+            "best_baseline": decision.best_baseline,
+            "because": decision.because,
+        },
+        "candidates": [
+            {
+                "name": m.candidate,
+                "family": str(m.family),
+                "status": m.status,
+                "reason": m.reason,
+                "verdict": verdicts[m.candidate].verdict if m.candidate in verdicts else None,
+                "metrics": {name: _metric_json(v) for name, v in m.metrics.items()},
+                "latency_p99_ms": m.latency.p99_ms if m.latency else None,
+                "throughput_rows_per_s": m.throughput_rows_per_s,
+                "size_mb": m.size_mb,
+                "train_time_s": m.train_time_s,
+                "cost_usd_per_1k": m.cost_usd_per_1k,
+            }
+            for m in result.measurements
+        ],
+        "findings": [_finding_json(f) for f in result.findings],
+    }
+
+
+def _finding_json(f: Any) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "severity": f.severity,
+        "title": f.title,
+        "fix": f.fix,
+        "blocks": f.blocks,
+        "resolved": f.resolved,
+        "columns": list(f.columns),
+    }
 
 
 def _nothing_finished(result: Any) -> str:

@@ -1,6 +1,7 @@
 """The bad-input corpus: every case runs the real CLI on a spec and data built here and must end in one error
-line that names the problem (what, where, the fix), exit status 2 (1: `harness audit` blocked), no traceback,
-and nothing written to runs/ or adr/. Every case stops before training (tiny data, `include = ["zero-rule"]`).
+line that names the problem (what, where, the fix), exit status 2 (1: `harness audit` blocked; 5: `harness
+run` blocked by the audit), no traceback, and nothing written to runs/ or adr/. Every case stops before
+training (tiny data, `include = ["zero-rule"]`).
 
 The count is printed at the end of the session (`bad-input corpus: N cases`, tests/conftest.py).
 """
@@ -454,6 +455,7 @@ DATA_CASES = [
         "blocking-leak-run",
         ("leakage:leak", "acknowledge"),
         files=classification(leak=pl.col("label") * 10 + 1),
+        exit=5,  # EXIT_BLOCKED_RUN: the data, not the input, stops the run
     ),
     Case(
         "blocking-leak-audit",
@@ -633,7 +635,7 @@ def test_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, shown
     line = lines[0]
-    if case.exit == 2:
+    if case.exit in (2, 5):  # bad input; `harness run` blocked by the audit
         assert line.startswith("error: ") and "fix: " in line, shown
         assert not result.stdout.strip(), shown
     for needle in case.needles:
