@@ -75,6 +75,53 @@ def _print_json(payload: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+# Third-party progress bars and chatter would interleave with archbench's own progress (rich, stderr): a
+# 37-minute fine-tune drew transformers' "Loading weights" bar and nothing after it. A user's own values win.
+QUIET_THIRD_PARTY_ENV: dict[str, str] = {
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # huggingface_hub, and transformers' tqdm (read at its import)
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+    "TQDM_DISABLE": "1",  # any other tqdm bar (sentence-transformers, optuna), read when tqdm is imported
+}
+
+
+def _quiet_third_party() -> None:
+    """Once per command, before any library is imported; the env reaches worker processes too. Optuna's
+    per-trial logging is turned down where the study is made (harness.tuning)."""
+    for key, value in QUIET_THIRD_PARTY_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _version_text() -> str:
+    from harness.provenance import git_state, package_version
+
+    commit, dirty = git_state()
+    text = f"archbench {package_version() or 'unknown'}"
+    if commit:
+        text += f" (commit {commit[:12]}{'+dirty' if dirty else ''})"
+    return text
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(_version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print archbench's version (and the git commit of this checkout) and exit.",
+    ),
+) -> None:
+    _quiet_third_party()
+
+
 class _RunCommand(typer.core.TyperCommand):
     """`--mlflow [URI]`: typer options always take a value, so a bare `--mlflow` (last, or before another
     option or the spec file) is read as `--mlflow=`, the default local store."""
@@ -411,6 +458,9 @@ def audit(
     data: Optional[Path] = typer.Option(
         None, "--data", help="Data file; overrides [data] path in the spec.", readable=False
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (schema archbench.audit/1) to stdout, nothing else."
+    ),
 ) -> None:
     """Audit the data alone: duplicates, contamination, leakage, conflicts, coverage. Exit 1 if blocked."""
     from rich.text import Text
@@ -422,18 +472,33 @@ def audit(
 
     try:
         spec = load_spec(spec_path)
-        with err.status("auditing…"):
+        with err.status("auditing…"), _stdout_to_stderr(as_json):
             prepared = data_mod.prepare(spec, data)
             findings, _splits = audit_and_split(prepared, spec)
         columns = (prepared.delivered if prepared.delivered is not None else prepared.df).columns
         notes = audit_mod.check_acknowledged(findings, spec, columns=columns)
     except InputError as exc:
-        _fail(exc)
+        _fail(exc, json_schema=AUDIT_SCHEMA if as_json else None)
         return
     for note in notes:
         err.print(Text.assemble(("warning:", "yellow"), " ", note), highlight=False, soft_wrap=True)
-    out.print(audit_mod.render_report(findings))
     blocking = audit_mod.unacknowledged_blocking(findings, spec)
+    if as_json:
+        _print_json(
+            {
+                "schema": AUDIT_SCHEMA,
+                "ok": not blocking,
+                "exit_code": EXIT_BLOCKED if blocking else 0,
+                "data": str(prepared.path),
+                "rows": prepared.n_rows,
+                "task": {"kind": str(prepared.task.kind), "target": prepared.task.target},
+                "blocked": bool(blocking),
+                "findings": [_finding_json(f) | {"evidence": f.to_dict()["evidence"]} for f in findings],
+                "notes": [*prepared.notes, *notes],
+            }
+        )
+    else:
+        out.print(audit_mod.render_report(findings))
     if blocking:
         err.print(f"[bold red]blocked:[/] {len(blocking)} blocking finding(s) would stop `harness run`")
         raise typer.Exit(EXIT_BLOCKED)
@@ -450,16 +515,87 @@ def schema() -> None:
 
 
 @app.command()
-def check(spec_path: Path = typer.Argument(..., metavar="SPEC", readable=False)) -> None:
-    """Validate a spec and print it back normalised."""
+def init(
+    data: Path = typer.Argument(
+        ..., metavar="DATA", help="The data file (CSV, Parquet, JSONL)", readable=False
+    ),
+    target: Optional[str] = typer.Option(
+        None, "--target", help="The column to predict; default: one named like a target, else the last."
+    ),
+    out_path: Path = typer.Option(
+        Path("decision.toml"), "--out", "-o", help="The spec to write; never overwritten.", readable=False
+    ),
+) -> None:
+    """Write a commented starter decision.toml for DATA, to edit rather than write.
+
+    The task detected, the id / group / date / text columns found and explained, every constraint present
+    but commented out with its unit. Edit it, then `harness check` and `harness run` it."""
     from harness.spec import load_spec
+    from harness.starter import build_starter
 
     try:
-        spec = load_spec(spec_path)
+        if _exists(out_path):
+            raise InputError(
+                "exists; harness init does not overwrite a spec",
+                where=str(out_path),
+                fix="pass --out NEW.toml, or move the existing file away first",
+            )
+        with err.status("reading the data…"):
+            starter = build_starter(data, out_path, target=target)
+        with out_path.open("x", encoding="utf-8") as fh:
+            fh.write(starter.text)
+        load_spec(out_path)  # what was written loads (a bug here is ours, and says so)
     except InputError as exc:
         _fail(exc)
         return
-    out.print(spec.to_toml(), highlight=False, markup=False)
+    except OSError as exc:
+        _fail(InputError(f"cannot write the spec ({exc.strerror or exc})", where=str(out_path)))
+        return
+    picked = "given with --target" if starter.target_given else f"guessed: {starter.target_why}"
+    lines = [
+        f"{out_path} written: a {starter.kind.value} task, target {starter.target!r} — {picked}",
+        *(f"  {c!r}: identifies rows, never a feature" for c in [starter.id_column] if c),
+        *(f"  {c!r}: repeats over rows — see group_column in the spec" for c in starter.groups),
+        *(f"  {c!r}: dates — see time_column in the spec" for c in starter.dates),
+        *(f"  {c!r}: free text" for c in starter.text_columns),
+        f"next: edit {out_path} (title, constraints), then: harness check {out_path}; harness run {out_path}",
+    ]
+    out.print("\n".join(lines), highlight=False, markup=False)
+
+
+@app.command()
+def check(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", readable=False),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (schema archbench.check/1) to stdout, nothing else."
+    ),
+) -> None:
+    """Validate a spec and print it back normalised; every problem at once (one line each, exit 2).
+
+    The data file and its target column are checked too (only the header is read)."""
+    from rich.text import Text
+
+    from harness.spec import check_spec
+
+    spec, errors = check_spec(spec_path)
+    if as_json:
+        _print_json(
+            {
+                "schema": CHECK_SCHEMA,
+                "ok": not errors,
+                "exit_code": EXIT_BAD_INPUT if errors else 0,
+                "errors": [
+                    {"where": e.where, "problem": e.problem, "fix": e.fix, "message": str(e)} for e in errors
+                ],
+                "spec": spec.to_dict() if spec is not None else None,
+            }
+        )
+    for e in errors:
+        err.print(Text.assemble(("error:", "bold red"), " ", str(e)), highlight=False, soft_wrap=True)
+    if errors:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not as_json and spec is not None:
+        out.print(spec.to_toml(), highlight=False, markup=False)
 
 
 @app.command()
@@ -487,14 +623,35 @@ def _adr_dir_option() -> Any:
 
 
 @adr_app.command("list")
-def adr_list(adr_dir: Optional[Path] = _adr_dir_option()) -> None:
+def adr_list(
+    adr_dir: Optional[Path] = _adr_dir_option(),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (schema archbench.adr_list/1) to stdout, nothing else."
+    ),
+) -> None:
     """List the decision records (archbench's, adr-tools' and log4brains' formats alike)."""
     from rich.table import Table
 
     from harness import adr
 
+    folder = _adr_dir(adr_dir)
+    entries = adr.list_adrs(folder)
+    if as_json:
+        records = [
+            {
+                "number": e.number,
+                "title": e.title,
+                "status": e.status,
+                "date": str(e.date or "") or None,
+                "path": str(e.path),
+                "format": str(e.kind),
+            }
+            for e in entries
+        ]
+        _print_json({"schema": ADR_LIST_SCHEMA, "adr_dir": str(folder), "records": records})
+        return
     table = Table("#", "title", "status", "date")
-    for entry in adr.list_adrs(_adr_dir(adr_dir)):
+    for entry in entries:
         table.add_row(f"{entry.number:04d}", entry.title, entry.status, str(entry.date or ""))
     out.print(table)
 

@@ -1,0 +1,323 @@
+"""`harness init DATA`: a commented starter `decision.toml` to edit rather than write.
+
+The table is read once and the task is built from it exactly as a run builds it (`harness.data.task`), so the
+starter says what a run will do: the task detected, the target (given, or guessed and said so), the columns
+that identify rows, group them, carry dates or free text, and why each matters. Every constraint is there,
+commented out, with its description and unit from the spec's own schema (`Constraints`), so the starter stays
+in step with the spec. The written text loads with `load_spec`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import tomlkit
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+from tomlkit.items import Table
+
+from harness.errors import InputError
+from harness.types import TaskKind
+
+# Column names that usually hold what is predicted, most telling first.
+TARGET_NAMES = (
+    "target",
+    "label",
+    "labels",
+    "y",
+    "class",
+    "outcome",
+    "churn",
+    "churned",
+    "is_churn",
+    "fraud",
+    "is_fraud",
+    "default",
+    "survived",
+    "diagnosis",
+    "response",
+    "intent",
+    "species",
+)
+_TARGET_SUFFIX = re.compile(r"(?i)[_\s.-](?:target|label|outcome|class)$")
+
+
+@dataclass
+class Starter:
+    """What `harness init` found, and the spec text it wrote from it."""
+
+    text: str
+    kind: TaskKind
+    target: str
+    target_why: str  # "given with --target" or why it was guessed
+    target_given: bool
+    id_column: str | None = None
+    ids: dict[str, str] = field(default_factory=dict)  # every id-like column → why
+    groups: dict[str, str] = field(default_factory=dict)
+    dates: list[str] = field(default_factory=list)
+    text_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def guess_target(columns: list[str], skip: Collection[str] = ()) -> tuple[str, str]:
+    """(the likely target, why): a column named like a target, else the last column that is not `skip`."""
+    by_lower = {c.lower(): c for c in columns if c not in skip}
+    for name in TARGET_NAMES:
+        if name in by_lower:
+            return by_lower[name], f"named like a target ({by_lower[name]!r})"
+    for column in columns:
+        if column not in skip and _TARGET_SUFFIX.search(column):
+            return column, f"named like a target ({column!r})"
+    usable = [c for c in columns if c not in skip] or columns
+    return usable[-1], "the last column (none is named target, label, y, class, outcome, …)"
+
+
+def build_starter(data_path: Path, out_path: Path, *, target: str | None = None) -> Starter:
+    """Read `data_path`, detect what a run would, and render the starter spec that `out_path` will hold."""
+    from harness.data.load import did_you_mean, list_columns, load_table
+    from harness.data.task import build_task_with_notes, id_like_columns, looks_like_id_name
+    from harness.spec import spec_from_dict
+
+    df = load_table(data_path)
+    columns = df.columns
+    dates = [c for c, t in df.schema.items() if t.is_temporal()]
+    if target is not None:
+        if target not in columns:
+            raise InputError(
+                f"--target {target!r} is not a column of {data_path.name}{did_you_mean(target, columns)}",
+                where=str(data_path),
+                fix=f"use one of: {list_columns(columns)}",
+            )
+        why, given = "given with --target", True
+    else:
+        skip = set(id_like_columns(df, columns)) | set(dates)
+        target, why = guess_target(columns, skip)
+        given = False
+    others = [c for c in columns if c != target and c not in dates]
+    ids = id_like_columns(df, others)
+    unique = {c: r for c, r in ids.items() if df.get_column(c).n_unique() >= 0.98 * df.height}
+    groups = {}
+    for name in ids:
+        if name in unique or not looks_like_id_name(name):
+            continue
+        per_value = df.height / max(df.get_column(name).n_unique(), 1)
+        groups[name] = f"{df.get_column(name).n_unique():,} values, ~{per_value:.0f} rows each"
+    id_column = next(iter(unique), None)
+
+    rel = _relative(data_path, out_path)
+    title = f"Which model should predict {target} ({data_path.name})"
+    if len(title) > 120:
+        title = title[:117] + "…"
+    raw: dict[str, Any] = {"title": title, "data": {"path": rel, "target": target}}
+    if id_column is not None:
+        raw["data"]["id_column"] = id_column
+    spec = spec_from_dict(raw, where=str(out_path))
+    try:
+        task, notes = build_task_with_notes(df, spec)
+    except InputError as exc:
+        if given:
+            raise
+        raise InputError(
+            f"the guessed target {target!r} ({why}) cannot be predicted: {exc.problem}",
+            where=str(data_path),
+            fix="name the column to predict: --target COLUMN",
+        ) from None
+    starter = Starter(
+        text="",
+        kind=task.kind,
+        target=target,
+        target_why=why,
+        target_given=given,
+        id_column=id_column,
+        ids=ids,
+        groups=groups,
+        dates=dates,
+        text_columns=list(task.text_columns),
+        notes=notes,
+    )
+    starter.text = _render(starter, df, data_path, out_path, rel, title, columns)
+    return starter
+
+
+def _relative(data_path: Path, out_path: Path) -> str:
+    """The data path as the spec holds it: relative to the spec's folder (as `load_spec` resolves it)."""
+    try:
+        rel = os.path.relpath(data_path.resolve(), out_path.resolve().parent)
+    except ValueError:  # another drive (Windows)
+        return str(data_path.resolve())
+    return Path(rel).as_posix()
+
+
+# ---- rendering -------------------------------------------------------------------------------------------
+
+
+def _render(
+    s: Starter, df: pl.DataFrame, data_path: Path, out_path: Path, rel: str, title: str, columns: list[str]
+) -> str:
+    from harness.measure.catalog import DEFAULT_METRIC, METRICS
+    from harness.spec import CandidateSelection, Constraints
+
+    doc = tomlkit.document()
+    for line in (
+        f"A starter spec written by `harness init {data_path}`: edit it rather than write one.",
+        "Commented-out keys keep their defaults; `harness schema` describes every key. Then:",
+        f"  harness check {out_path}   # every problem at once, the data's columns included",
+        f"  harness run {out_path}     # audit, measure every candidate, decide, write the ADR",
+    ):
+        doc.add(tomlkit.comment(line))
+    doc.add(tomlkit.nl())
+    doc.add("title", title)
+    doc["title"].comment("what is being decided; it becomes the ADR's title")
+    doc.add(tomlkit.comment('decision_makers = ["Your Name"]'))
+    distinct = df.get_column(s.target).n_unique()
+    kinds = ", ".join(k.value for k in TaskKind if k is not TaskKind.QA)
+    doc.add(tomlkit.nl())
+    doc.add(
+        tomlkit.comment(f"Task detected from {s.target!r} ({distinct:,} distinct values): {s.kind.value}.")
+    )
+    doc.add(tomlkit.comment(f"To override it, uncomment and set one of {kinds}:"))
+    doc.add(tomlkit.comment(f"task = {_toml(s.kind.value)}"))
+    metric = DEFAULT_METRIC[s.kind]
+    fits = [m for m, info in METRICS.items() if s.kind in info.tasks]
+    doc.add(
+        tomlkit.comment(
+            f"The metric to optimise; default for {s.kind.value}: {metric}. Others: {', '.join(fits)}"
+        )
+    )
+    doc.add(tomlkit.comment(f"metric = {_toml(metric)}"))
+    doc.add(tomlkit.nl())
+
+    data = tomlkit.table()
+    data.add("path", rel)
+    data["path"].comment("relative to this file")
+    if s.target_given:
+        data.add(tomlkit.comment(f"The column to predict ({s.target_why})."))
+    else:
+        data.add(tomlkit.comment(f"The column to predict was not given, so it is guessed: {s.target_why}."))
+        data.add(
+            tomlkit.comment(f"To predict another column, change this line (columns: {_names(columns)}).")
+        )
+    data.add("target", s.target)
+    if s.id_column is not None:
+        data.add(tomlkit.nl())
+        data.add(tomlkit.comment(f"Identifies a row ({s.ids[s.id_column]}): never a feature; duplicates are"))
+        data.add(tomlkit.comment("found with it left out."))
+        data.add("id_column", s.id_column)
+    left = {c: why for c, why in s.ids.items() if c != s.id_column and c not in s.groups}
+    if left:
+        data.add(tomlkit.nl())
+        data.add(
+            tomlkit.comment("These also look like identifiers, so a run leaves them out of the features")
+        )
+        data.add(tomlkit.comment("(list data.feature_columns to use them):"))
+        for name, why in left.items():
+            data.add(tomlkit.comment(f"  {name}: {why}"))
+    for name, why in s.groups.items():
+        data.add(tomlkit.nl())
+        data.add(
+            tomlkit.comment(f"{name!r} names an entity seen in many rows ({why}). If the model will meet")
+        )
+        data.add(tomlkit.comment("new ones in production, keep each one's rows in one split (else the test"))
+        data.add(tomlkit.comment("score flatters). Not a feature either way (it looks like an id)."))
+        data.add(tomlkit.comment(f"group_column = {_toml(name)}"))
+    for name in s.dates:
+        data.add(tomlkit.nl())
+        data.add(
+            tomlkit.comment(f"{name!r} holds dates/times. Set it to split by time (the latest rows become")
+        )
+        data.add(
+            tomlkit.comment("the test set, as in production). It is not a feature either way: add derived")
+        )
+        data.add(tomlkit.comment("columns (month, weekday, days since …) to use it."))
+        data.add(tomlkit.comment(f"time_column = {_toml(name)}"))
+    if s.text_columns:
+        data.add(tomlkit.nl())
+        data.add(
+            tomlkit.comment("Read as free text (many words, mostly distinct), so text candidates apply;")
+        )
+        data.add(tomlkit.comment("list them yourself, or set detect_text = false, to choose:"))
+        data.add(tomlkit.comment(f"text_columns = {_toml(s.text_columns)}"))
+    data.add(tomlkit.nl())
+    data.add(
+        tomlkit.comment('split = "auto"           # auto: group if group_column, else time, else stratified')
+    )
+    data.add(
+        tomlkit.comment("test_fraction = 0.2       # the held-out test split; test_path = a golden file")
+    )
+    doc.add("data", data)
+    doc.add(tomlkit.nl())
+
+    doc.add(
+        "constraints", _commented_table(Constraints, "The decision drivers: uncomment the ones that hold.")
+    )
+    doc.add(tomlkit.nl())
+    doc.add(
+        "candidates",
+        _commented_table(
+            CandidateSelection,
+            "Which candidates run and how long they may take (defaults shown).",
+            keys=("include", "exclude", "time_budget_s", "tuning_trials"),
+        ),
+    )
+    doc.add(tomlkit.nl())
+    skills = tomlkit.table()
+    skills.add(
+        tomlkit.comment("The team's level per framework (none, basic, proficient, expert): it weighs the")
+    )
+    skills.add(tomlkit.comment("options' maintenance, e.g.:"))
+    skills.add(tomlkit.comment('sklearn = "expert"'))
+    skills.add(tomlkit.comment('pytorch = "basic"'))
+    doc.add("team_skills", skills)
+    return tomlkit.dumps(doc)
+
+
+def _commented_table(model: type[BaseModel], intro: str, keys: tuple[str, ...] | None = None) -> Table:
+    """A table with every field of `model` commented out: its description (with its unit), allowed values,
+    and a value: the default, else the schema's example."""
+    table = tomlkit.table()
+    table.add(tomlkit.comment(intro))
+    for name, info in model.model_fields.items():
+        if keys is not None and name not in keys:
+            continue
+        value = info.get_default(call_default_factory=True)
+        if value is PydanticUndefined:
+            value = None
+        if value is None and info.examples:
+            value = info.examples[0]
+        if value is None:
+            continue
+        described = (info.description or "").rstrip(".")
+        allowed = _allowed_values(info.annotation)
+        if allowed and not all(v in described for v in allowed):
+            described += f" (one of: {', '.join(allowed)})"
+        table.add(tomlkit.nl())
+        table.add(tomlkit.comment(described + "."))
+        table.add(tomlkit.comment(f"{name} = {_toml(value)}"))
+    return table
+
+
+def _allowed_values(annotation: Any) -> list[str]:
+    from enum import Enum
+
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    return []
+
+
+def _toml(value: Any) -> str:
+    from enum import Enum
+
+    if isinstance(value, Enum):
+        value = value.value
+    return tomlkit.item(value).as_string()
+
+
+def _names(columns: list[str], limit: int = 12) -> str:
+    shown = ", ".join(columns[:limit])
+    return shown + (f", … ({len(columns) - limit} more)" if len(columns) > limit else "")
