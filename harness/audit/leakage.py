@@ -16,6 +16,7 @@ import polars as pl
 from harness.audit._frame import collect, encode_target, is_categorical, is_numeric, is_temporal
 from harness.audit.findings import Finding
 from harness.candidates.base import Task
+from harness.measure.fast import binary_auc
 from harness.spec import DecisionSpec
 
 N_BINS = 20
@@ -95,24 +96,11 @@ def one_feature_score(
         return None
     try:
         if n_classes == 2:
-            return _binary_auc(y, scores[:, 1])
+            return binary_auc(y, scores[:, 1])  # sklearn's value, one call per column: no validation
         scores = scores[:, present] / scores[:, present].sum(axis=1, keepdims=True)
         return float(roc_auc_score(np.searchsorted(present, y), scores, multi_class="ovr"))
     except ValueError:
         return None
-
-
-def _binary_auc(y: np.ndarray, score: np.ndarray) -> float:
-    """ROC-AUC of 0/1 labels with both present: the Mann–Whitney statistic with average ranks for ties, which
-    is what sklearn's roc_auc_score computes (to rounding), without its per-call validation (one call per
-    column adds up on a wide table)."""
-    from scipy.stats import rankdata
-
-    positive = y == 1
-    n_pos = int(positive.sum())
-    n_neg = len(y) - n_pos
-    ranks = rankdata(score)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _split_sample(

@@ -63,7 +63,8 @@ def time_interleaved(
     Python's garbage collector is off during each timed loop: a collection's pause depends on everything alive
     in *this* process (datasets, other fitted candidates, the harness) and would land in whichever call
     happened to trigger it, adding the harness's heap to the candidate's tail latency. The candidate's own
-    allocations are still timed; only the cyclic collector's sweeps are excluded (and run before each loop).
+    allocations are still timed; only the cyclic collector's sweeps are excluded (and run before each loop,
+    over what was allocated since the rounds began: the heap before them is frozen, `gc.freeze`).
     """
     if rows.height == 0:
         raise InputError("no rows to time predictions on", where="measure", fix="use a non-empty test split")
@@ -87,12 +88,22 @@ def time_interleaved(
     min_per_round = max(1, -(-min(MIN_TIMED_CALLS, n_calls) // rounds))  # ceil: the minimum holds overall
     round_budget_ns = int(max_seconds / rounds * 1e9)
     samples: dict[str, list[list[int]]] = {name: [] for name in names}
-    for r in range(rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for name in order:
-            samples[name].append(
-                _timed_loop(predicts[name], cycles[name], per_round_calls[r], min_per_round, round_budget_ns)
-            )
+    # Everything alive now (the harness, the data, every fitted candidate) is frozen out of the collector's
+    # reach: the full collection before each timed loop then sweeps only what the timing itself allocated,
+    # instead of the whole heap again (0.3 s a loop on a 2,000-column run, 49 loops).
+    gc.collect()
+    gc.freeze()
+    try:
+        for r in range(rounds):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                samples[name].append(
+                    _timed_loop(
+                        predicts[name], cycles[name], per_round_calls[r], min_per_round, round_budget_ns
+                    )
+                )
+    finally:
+        gc.unfreeze()
     return {name: _stats(samples[name]) for name in names}
 
 
