@@ -25,13 +25,12 @@ from tomlkit.items import Table
 from harness.errors import InputError
 from harness.types import TaskKind
 
-# Column names that usually hold what is predicted, most telling first.
+# Column names that usually hold what is predicted, most telling first ("class" last: titanic's is a feature).
 TARGET_NAMES = (
     "target",
     "label",
     "labels",
     "y",
-    "class",
     "outcome",
     "churn",
     "churned",
@@ -44,6 +43,7 @@ TARGET_NAMES = (
     "response",
     "intent",
     "species",
+    "class",
 )
 _TARGET_SUFFIX = re.compile(r"(?i)[_\s.-](?:target|label|outcome|class)$")
 
