@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from harness.candidates.base import Task
 from harness.errors import InputError
@@ -109,7 +110,9 @@ def infer_task(schema: pl.Schema, head: pl.DataFrame, spec: DecisionSpec) -> Tas
     return Task(kind, target, tuple(features), numeric, categorical, text, classes, positive)
 
 
-def example_rows(df: pl.DataFrame, indices: Sequence[int], columns: Sequence[str]) -> list[dict[str, Any]]:
+def example_rows(
+    df: pl.DataFrame, indices: Sequence[int] | NDArray[np.integer], columns: Sequence[str]
+) -> list[dict[str, Any]]:
     """A few rows as plain dicts (for evidence)."""
     cols = [c for c in columns if c in df.columns][:12]
     picked = [int(i) for i in list(indices)[:EXAMPLES]]

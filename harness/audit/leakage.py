@@ -316,10 +316,10 @@ def time_leakage_findings(
     stats = (collect(query) if isinstance(query, pl.LazyFrame) else query).row(0, named=True)
     findings = []
     for c in others:
-        later, present = int(stats[f"{c}\x00later"] or 0), int(stats[f"{c}\x00present"] or 0)
-        if later == 0 or present == 0:
+        rows_later, present = int(stats[f"{c}\x00later"] or 0), int(stats[f"{c}\x00present"] or 0)
+        if rows_later == 0 or present == 0:
             continue
-        share = later / present
+        share = rows_later / present
         used = c in task.feature_columns
         findings.append(
             Finding(
@@ -327,7 +327,7 @@ def time_leakage_findings(
                 severity="blocking" if used and share >= TIME_LEAK_BLOCKING_SHARE else "warning",
                 title=f"{c!r} is later than the label time {label_time!r} in {share:.1%} of rows",
                 evidence={
-                    "rows_later": later,
+                    "rows_later": rows_later,
                     "rows_with_value": present,
                     "fraction": share,
                     "label_time": label_time,

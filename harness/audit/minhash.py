@@ -245,7 +245,7 @@ def _rotation_fill(
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_doc, out=starts[1:])
     has = per_doc > 0
-    index_type = np.int32 if 2 * (filled + n) + n * p < 2**31 else np.int64
+    index_type: type[np.signedinteger] = np.int32 if 2 * (filled + n) + n * p < 2**31 else np.int64
     texts = np.arange(n, dtype=index_type)
     at = np.arange(filled, dtype=np.int64) + doc
     listed = np.empty(2 * (filled + n), dtype=np.uint32)  # right list, then left list
