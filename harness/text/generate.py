@@ -55,7 +55,8 @@ def load_causal_lm(
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     tokenizer.padding_side = "left"  # decoder-only: pad on the left so generation continues the prompt
-    model.to(dev).eval()
+    # transformers wraps `to` in functools.wraps(Module.to), which mypy reads as an unbound call
+    model.to(dev).eval()  # type: ignore[arg-type]
     return tokenizer, model, dev
 
 

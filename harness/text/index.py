@@ -60,22 +60,25 @@ class VectorIndex:
         self.n_vectors = n
         self.dim = dim
         self.params: dict[str, Any] = {}
+        index: faiss.Index
         if self.kind == "flat":
             index = faiss.IndexFlatIP(dim)
         elif self.kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            index.hnsw.efSearch = HNSW_EF_SEARCH
+            hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            hnsw.hnsw.efSearch = HNSW_EF_SEARCH
             self.params = {"M": HNSW_M, "efSearch": HNSW_EF_SEARCH, "efConstruction": HNSW_EF_CONSTRUCTION}
+            index = hnsw
         else:
             nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))  # FAISS wants ≥39 training points per list
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(seed)
             sample = x[rng.choice(n, size=min(n, nlist * 256), replace=False)]
-            index.train(sample)
-            index.nprobe = min(IVF_NPROBE, nlist)
-            self.params = {"nlist": nlist, "nprobe": index.nprobe}
+            ivf.train(sample)
+            ivf.nprobe = min(IVF_NPROBE, nlist)
+            self.params = {"nlist": nlist, "nprobe": ivf.nprobe}
+            index = ivf
         index.add(x)
         self._index = index
 
