@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from harness.errors import InputError
 from harness.results import LatencyStats
@@ -131,7 +132,7 @@ def _timed_loop(
     return out
 
 
-def median_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+def median_ci(values: Sequence[float] | NDArray[np.floating], level: float = 0.95) -> tuple[float, float]:
     """Distribution-free CI for the median from order statistics: the widest symmetric pair of ranks whose
     binomial coverage is at least `level` (all values' range when there are too few for that level).
     scipy has no ready function for this interval; the ranks come from `scipy.stats.binom`."""

@@ -52,12 +52,11 @@ def concat_predictions(parts: list[Predictions]) -> Predictions:
         return None if arrays[0] is None else np.concatenate([np.asarray(a) for a in arrays])
 
     extra: dict[str, Any] = {}
-    for key, first in parts[0].extra.items():
-        values = [p.extra.get(key) for p in parts]
+    for key, first in parts[0].extra.items():  # every batch of one candidate carries the same keys
         if isinstance(first, np.ndarray):
-            extra[key] = np.concatenate(values)
+            extra[key] = np.concatenate([p.extra[key] for p in parts])
         elif isinstance(first, list):
-            extra[key] = [item for value in values for item in value]
+            extra[key] = [item for p in parts for item in p.extra[key]]
         else:
             extra[key] = first
     return Predictions(labels=join("labels"), proba=join("proba"), values=join("values"), extra=extra)

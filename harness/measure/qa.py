@@ -178,7 +178,7 @@ def score_qa_slices(
             for key, value in preds.extra.items()
             if key in ("answers", "retrieved")
         }
-        gold = None if gold_doc_ids is None else [gold_doc_ids[i] for i in rows]
+        gold = None if gold_doc_ids is None else [gold_doc_ids[int(i)] for i in rows]
         out[name] = score_qa(
             task,
             y[rows],
