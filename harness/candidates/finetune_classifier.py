@@ -107,9 +107,8 @@ class FineTunedClassifier(TextClassifier):
         self.tokenizer_ = TextTokenizer(self.model_path_, max_seq_length=self.max_seq_length)
         encoder = load_hf_encoder(self.model_path_)
         dim = int(encoder.config.hidden_size)
-        model = PooledEncoder(
-            encoder, pooling=pooling_mode(self.model_path_), head=ClassifierHead(dim, self.n_classes_)
-        )
+        head = ClassifierHead(dim, self.n_classes_)
+        model = PooledEncoder(encoder, pooling=pooling_mode(self.model_path_), head=head)
         model.to(self.device_)
 
         decay = [
@@ -120,7 +119,7 @@ class FineTunedClassifier(TextClassifier):
             [
                 {"params": decay, "lr": self.learning_rate, "weight_decay": self.weight_decay},
                 {"params": no_decay, "lr": self.learning_rate, "weight_decay": 0.0},
-                {"params": model.head.parameters(), "lr": self.head_learning_rate, "weight_decay": 0.0},
+                {"params": head.parameters(), "lr": self.head_learning_rate, "weight_decay": 0.0},
             ]
         )
         steps_per_epoch = -(-len(texts) // self.batch_size)
@@ -237,7 +236,7 @@ class FineTunedClassifier(TextClassifier):
             try:
                 fp32 = folder / "model.onnx"
                 export_onnx(model, self.tokenizer_.input_names, fp32, output_name="logits")
-                self.onnx_path_ = fp32
+                self.onnx_path_: Path | None = fp32
                 if wanted == "onnx-int8":
                     int8 = folder / "model.int8.onnx"
                     quantize_onnx_int8(fp32, int8)
@@ -283,6 +282,7 @@ class FineTunedClassifier(TextClassifier):
     def size_bytes(self) -> int:
         if self.onnx_path_ is not None:
             return int(self.onnx_path_.stat().st_size)
+        assert self._model is not None  # no ONNX file: served by the torch model
         return int(sum(p.numel() * p.element_size() for p in self._model.state_dict().values()))
 
     def details(self) -> dict[str, Any]:

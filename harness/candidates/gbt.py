@@ -234,7 +234,11 @@ class XGBoostCandidate(TabularCandidate):
     def _gains(self) -> dict[str, float]:
         names = self.encoder_.feature_names
         scores = self.booster_.get_score(importance_type="total_gain")
-        return {names[int(key[1:])]: float(gain) for key, gain in scores.items()}
+        gains: dict[str, float] = {}
+        for key, gain in scores.items():
+            assert not isinstance(gain, list)  # a tree booster scores a feature once (lists: gblinear)
+            gains[names[int(key[1:])]] = float(gain)
+        return gains
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -52,10 +52,11 @@ def _network_class() -> type:
             max_embedding_dim: int,
         ) -> None:
             super().__init__()
-            self.embeddings = nn.ModuleList(
+            embeddings = [
                 nn.Embedding(int(n), embedding_dim(int(n), max_embedding_dim)) for n in n_categories
-            )
-            width = n_dense + sum(e.embedding_dim for e in self.embeddings)
+            ]
+            self.embeddings = nn.ModuleList(embeddings)
+            width = n_dense + sum(e.embedding_dim for e in embeddings)
             layers: list[nn.Module] = []
             for size in hidden:
                 layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]

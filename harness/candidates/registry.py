@@ -124,8 +124,8 @@ def about(name: str) -> str | None:
 def candidate_class(name: str) -> type[BaseCandidate]:
     """Import and return the class registered under `name`."""
     module_name, _, class_name = _entry(name).target.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls  # type: ignore[no-any-return]
+    cls: type[BaseCandidate] = getattr(importlib.import_module(module_name), class_name)
+    return cls
 
 
 def create(
@@ -137,7 +137,8 @@ def create(
     cls = candidate_class(name)
     from_spec = getattr(cls, "from_spec", None)
     if spec is not None and from_spec is not None:
-        return from_spec(spec, seed=seed, **(params or {}))  # type: ignore[no-any-return]
+        candidate: BaseCandidate = from_spec(spec, seed=seed, **(params or {}))
+        return candidate
     return cls(seed=seed, **(params or {}))
 
 

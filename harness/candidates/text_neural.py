@@ -56,12 +56,9 @@ class EmbeddingMLP(EmbeddingClassifier):
         x = self._embed_training(texts, "embedding train")
         x_dev = self._embed_training(dev_texts, "embedding dev") if dev_texts else None
         torch.manual_seed(self.seed)
-        model = nn.Sequential(
-            nn.Linear(x.shape[1], self.hidden),
-            nn.ReLU(),
-            nn.Dropout(self.dropout),
-            nn.Linear(self.hidden, self.n_classes_),
-        )
+        hidden_layer = nn.Linear(x.shape[1], self.hidden)
+        output_layer = nn.Linear(self.hidden, self.n_classes_)
+        model = nn.Sequential(hidden_layer, nn.ReLU(), nn.Dropout(self.dropout), output_layer)
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
@@ -96,8 +93,10 @@ class EmbeddingMLP(EmbeddingClassifier):
         self.best_epoch_ = best_epoch or self.epochs_run_
         self.dev_accuracy_ = best_acc if best_acc >= 0 else None
         # numpy copies for serving
-        self.w1_, self.b1_ = model[0].weight.detach().numpy().T.copy(), model[0].bias.detach().numpy().copy()
-        self.w2_, self.b2_ = model[3].weight.detach().numpy().T.copy(), model[3].bias.detach().numpy().copy()
+        self.w1_ = hidden_layer.weight.detach().numpy().T.copy()
+        self.b1_ = hidden_layer.bias.detach().numpy().copy()
+        self.w2_ = output_layer.weight.detach().numpy().T.copy()
+        self.b2_ = output_layer.bias.detach().numpy().copy()
         self._tick(1.0, "done")
         return self
 

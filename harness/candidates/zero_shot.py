@@ -79,7 +79,9 @@ class ZeroShotSimilarity(EmbeddingClassifier):
         self.label_vectors_ = np.asarray(
             self._embed_training(self.descriptions_, "embedding label descriptions")
         )
-        self.temperature_, self.threshold_, self.dev_accuracy_ = 0.05, None, None
+        self.temperature_ = 0.05
+        self.threshold_: float | None = None
+        self.dev_accuracy_: float | None = None
         if dev_texts:
             self._tick(0.5, "tuning temperature / threshold on dev")
             sims = np.asarray(self._embed_training(dev_texts, "embedding dev")) @ self.label_vectors_.T
