@@ -177,7 +177,7 @@ def _load_golden(path: Path, train: pl.DataFrame, drop: list[str]) -> pl.DataFra
     if golden.height == 0:
         raise InputError("golden test file has no rows", where=f"[data] test_path = {path.name}")
     try:
-        return golden.select(train.columns).cast(dict(train.schema), strict=False)
+        return golden.select(train.columns).cast(train.schema, strict=False)
     except Exception as exc:  # polars' own refusal to reconcile two column types
         raise InputError(
             f"golden test file's columns do not match the training data ({' '.join(str(exc).split())[:120]})",

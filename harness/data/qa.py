@@ -82,6 +82,7 @@ def load_corpus(path: str | Path, *, id_column: str = "id", text_column: str = "
             )
     ids = [None if v is None else str(v) for v in df.get_column(id_column).to_list()]
     texts = df.get_column(text_column).cast(pl.String).to_list()
+    checked_ids: list[str] = []
     for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
         if doc_id is None or not doc_id.strip():
             raise InputError(f"document at row {row} has no id", where=where, fix=f"fill {id_column!r}")
@@ -91,7 +92,8 @@ def load_corpus(path: str | Path, *, id_column: str = "id", text_column: str = "
                 where=where,
                 fix="fill it in or remove the row",
             )
-    return _checked_corpus(ids, texts, where)
+        checked_ids.append(doc_id)
+    return _checked_corpus(checked_ids, texts, where)
 
 
 def _corpus_from_folder(folder: Path) -> Corpus:

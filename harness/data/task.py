@@ -320,7 +320,9 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
                 )
         return list(dict.fromkeys(data.feature_columns))
 
-    features, skipped, dates = [], [], []
+    features: list[str] = []
+    skipped: list[str] = []
+    dates: list[str] = []
     for name, dtype in df.schema.items():
         if name in reserved:
             continue
@@ -386,14 +388,23 @@ def id_like_columns(df: pl.DataFrame, columns: list[str]) -> dict[str, str]:
         if distinct < ID_UNIQUE_SHARE * df.height:
             continue
         if dtype.is_integer():
-            span = int(values.max()) - int(values.min()) + 1
+            high, low = values.max(), values.min()
+            assert isinstance(high, int) and isinstance(low, int)  # an integer column with values
+            span = high - low + 1
             if span <= 1.1 * distinct:  # 1, 2, 3, … (with few gaps): a row number
                 found[name] = f"{distinct:,} distinct whole numbers in {df.height:,} rows, counting up"
             continue
-        words = float(values.cast(pl.String).str.count_matches(r"\S+").median() or 0.0)
+        words = _median_words(values.cast(pl.String))
         if words < TEXT_MIN_MEDIAN_WORDS:  # names and codes, not prose
             found[name] = f"{distinct:,} distinct values in {df.height:,} rows"
     return found
+
+
+def _median_words(texts: pl.Series) -> float:
+    """The median number of whitespace-separated words of a string column (0 when it is empty)."""
+    median = texts.str.count_matches(r"\S+").median()
+    assert median is None or isinstance(median, int | float)  # the median of word counts
+    return float(median or 0.0)
 
 
 def _usable(dtype: pl.DataType) -> bool:
@@ -431,7 +442,7 @@ def _detect_text_columns(df: pl.DataFrame, features: list[str], notes: list[str]
         if values.len() == 0:
             continue
         sample = values.sample(min(values.len(), 5_000), seed=0) if values.len() > 5_000 else values
-        median_words = float(sample.str.count_matches(r"\S+").median() or 0)
+        median_words = _median_words(sample)
         distinct = sample.n_unique() / sample.len()
         if median_words >= TEXT_MIN_MEDIAN_WORDS and distinct >= TEXT_MIN_DISTINCT_SHARE:
             found.append(name)
