@@ -163,6 +163,7 @@ def tune(
         outcome.stopped_by = "not tuned"
         outcome.seconds = time.perf_counter() - started
         return outcome
+    assert search_space is not None  # tuned implies a search space
 
     greater = METRICS[metric].greater_is_better
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -220,7 +221,12 @@ def tune(
             continue
         study.tell(trial, value if math.isfinite(value) else None)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = max(complete, key=lambda t: t.value if greater else -t.value)  # trial 0 is always complete
+
+    def signed_value(t: optuna.trial.FrozenTrial) -> float:
+        assert t.value is not None  # a complete trial has its value
+        return t.value if greater else -t.value
+
+    best = max(complete, key=signed_value)  # trial 0 is always complete
     # ties keep the defaults: a search never replaces them without a better fold mean
     if best.number != 0 and (best.value == complete[0].value):
         best = complete[0]
