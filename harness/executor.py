@@ -43,6 +43,16 @@ class TrialContext:
     metric: str
     protocol: Any
     folds: list[Any] | None
+    # candidate → tuning trials to run, time limit lifted: a re-run (`harness verify`) replays the search the
+    # recorded run completed, so a time-bounded search gives the same configurations and the same numbers
+    replay: dict[str, int] | None = None
+
+    def protocol_for(self, name: str) -> Any:
+        if not self.replay or name not in self.replay:
+            return self.protocol
+        import dataclasses
+
+        return dataclasses.replace(self.protocol, tuning_trials=self.replay[name], tuning_time_s=86_400.0)
 
 
 @dataclass
@@ -66,7 +76,7 @@ class InlineExecutor:
         c = self.context
         candidate = registry.create(name, seed=seed, spec=c.spec)
         m, fitted = _fit_and_score(
-            candidate, c.splits, c.spec, c.metric, c.protocol, c.folds, cancel, emit, seed=seed
+            candidate, c.splits, c.spec, c.metric, c.protocol_for(name), c.folds, cancel, emit, seed=seed
         )
         return TrialOutcome(m, fitted)
 

@@ -38,6 +38,7 @@ class RunOptions:
     resume: str | None = None  # run id of an interrupted run: its finished trials are kept, the rest run
     address: str | None = None  # ray executor: "auto", "ray://HOST:PORT"; None starts a local Ray
     workers: int | None = None  # local executor: trials at once; None: what the machine allows
+    replay_trials: dict[str, int] | None = None  # candidate → tuning trials, time limit lifted (verify)
     mlflow: str | None = None  # --mlflow: tracking URI or folder ("": mlruns/ beside runs_dir); None: spec's
 
 
@@ -241,6 +242,8 @@ def run(
         cancelled=cancelled,
     )
     record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
+    if options.replay_trials:
+        record.protocol["replayed_trials"] = dict(options.replay_trials)
     record.seed_runs = seed_runs
     record.evidence = evidence
     if plan is not None:
@@ -346,7 +349,9 @@ def _trial_machinery(
     from harness.executor import TrialContext, make_executor
     from harness.trials import TrialLog
 
-    context = TrialContext(splits, spec, metric, protocol, folds if full_protocol else None)
+    context = TrialContext(
+        splits, spec, metric, protocol, folds if full_protocol else None, replay=options.replay_trials
+    )
     kind = options.executor if full_protocol else "inline"
     executor = make_executor(
         kind, context, memory_mb=options.memory_mb, address=options.address, workers=options.workers

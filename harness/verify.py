@@ -6,7 +6,9 @@ to the ADR, the option chosen, the gates the chosen option passed with the measu
 candidate's optimizing metric with its 95% CI. Verify re-runs the spec embedded in the ADR (or a given spec)
 on the recorded data — refusing, with one line, when the data changed — and checks each claim: the same
 option chosen, the chosen option's gates still pass (under the limits of the spec re-run, so a tightened
-budget shows), and each metric inside its recorded CI.
+budget shows), and each metric inside its recorded CI. Each family's search is replayed with the number of
+trials the recorded run completed (time limit lifted): a time-bounded search would otherwise complete more or
+fewer trials on a busier or quieter machine, and that alone can move a close decision.
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ def claims_for(record: Any, adr_dir: Path) -> dict[str, Any]:
         "chosen": chosen,
         "gates": gates,
         "metrics": metrics,
+        # the tuning trials each family completed: verify replays exactly these (a time-bounded search
+        # completes a varying number, which alone can move a close decision)
+        "tuning_trials": {
+            m.candidate: int(m.details["tuning"]["n_trials"])
+            for m in record.measurements
+            if m.ok and isinstance(m.details.get("tuning"), dict) and "n_trials" in m.details["tuning"]
+        },
     }
 
 
@@ -244,6 +253,7 @@ def verify(
         adr_dir=adr_path.parent,  # its plan is found there; nothing is written into the log
         write_adr=False,
         command=f"harness verify {adr_path}",
+        replay_trials=claims.get("tuning_trials") or None,
     )
     result = run(spec, options=options, on_event=on_event)
     return checks(claims, spec, result)

@@ -64,6 +64,7 @@ def test_plan_then_run_follows_the_plan_and_verify_holds(tmp_path: Path, monkeyp
     assert "Deviations from the plan: none" in body
     claims = json.loads((adr.parent / "assets" / "0001-claims.json").read_text())
     assert claims["data"]["path"] == "../data.csv" and claims["gates"][0]["gate"] == "latency_p99_ms"
+    assert claims["tuning_trials"]["linear"] >= 1  # verify replays the search the run completed
 
     code, out = _harness("verify", "1", "--adr-dir", "adr", "-q")
     assert code == 0, out
@@ -127,3 +128,14 @@ def test_verify_bad_input_is_one_line(tmp_path: Path) -> None:
     old.write_text("# 1. Old\n\nDate: 2020-01-01\n\n## Status\n\nAccepted\n")
     code, out = _harness("verify", old)
     assert code == 2 and "no claims file" in out and "Traceback" not in out
+
+
+def test_a_replayed_trial_runs_the_recorded_number_of_trials_without_a_time_limit() -> None:
+    from harness.executor import TrialContext
+    from harness.protocol import EvaluationProtocol
+
+    protocol = EvaluationProtocol("stratified", "a held-out split", 100, 10, 20, 5, 100, 20.0, (0,))
+    context = TrialContext(None, None, "roc_auc", protocol, None, replay={"xgboost": 11})
+    assert context.protocol_for("linear") is protocol
+    replayed = context.protocol_for("xgboost")
+    assert replayed.tuning_trials == 11 and replayed.tuning_time_s >= 86_400 and replayed.cv_folds == 5
