@@ -9,6 +9,9 @@ candidate needs them).
     print(result.decision.because)
 """
 
+# First of all (isort keeps a plain import first): the offline switches, set before any library that reads
+# them is imported (onnxruntime reads its telemetry switch once, at import); a user's own values are kept.
+import harness.offline  # noqa: F401
 from harness.adr import render_adr, spec_from_adr, write_adr
 from harness.decide import decide
 from harness.errors import BlockedByAudit, CandidateTimeout, HarnessError, InputError, RunCancelled

@@ -10,24 +10,11 @@ import os
 from typing import Literal
 
 from harness.errors import InputError
+from harness.offline import OFFLINE_ENV, set_offline_env
 
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
-
-# Nothing in archbench may fetch from a model hub; ragas phones home unless told not to.
-OFFLINE_ENV: dict[str, str] = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "RAGAS_DO_NOT_TRACK": "true",
-    "TOKENIZERS_PARALLELISM": "false",  # avoids fork warnings when the runner uses worker threads
-}
-
-
-def set_offline_env() -> None:
-    """Force offline mode (idempotent). Called before any transformers / sentence-transformers import."""
-    for key, value in OFFLINE_ENV.items():
-        os.environ[key] = value
+__all__ = ["DEVICES", "OFFLINE_ENV", "cpu_threads", "resolve_device", "set_offline_env"]
 
 
 def resolve_device(device: str | None = "auto") -> str:
