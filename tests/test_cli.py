@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from harness.cli import app
+from harness.cli import EXIT_BLOCKED_RUN, app
 from harness.decide import decide
 from harness.record import load_record
 from harness.spec import spec_from_dict
@@ -85,9 +85,9 @@ def make_interaction_df(n_rows: int, seed: int) -> pl.DataFrame:
     )
 
 
-def assert_bad_input(tmp_path: Path, result, *needles: str) -> None:
+def assert_bad_input(tmp_path: Path, result, *needles: str, exit_code: int = 2) -> None:
     output = result.output
-    assert result.exit_code == 2, output
+    assert result.exit_code == exit_code, output
     assert "Traceback" not in output
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:"), output
@@ -236,7 +236,8 @@ def test_blocking_audit_finding_stops_the_run(tmp_path: Path) -> None:
     df = make_tiny_classification_df(600)
     df.with_columns(leak=pl.col("label") * 10 + 1).write_csv(tmp_path / "data.csv")
     spec = write_spec(tmp_path, "data.csv")
-    assert_bad_input(tmp_path, invoke(tmp_path, "run", str(spec)), "leakage:leak", "acknowledge")
+    result = invoke(tmp_path, "run", str(spec))
+    assert_bad_input(tmp_path, result, "leakage:leak", "acknowledge", exit_code=EXIT_BLOCKED_RUN)
 
 
 def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
