@@ -26,15 +26,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from harness.errors import InputError
 from harness.measure.catalog import METRICS, MetricInfo
-from harness.results import CandidateVerdict, Comparison, Decision, Measurement, MetricValue
+from harness.results import CandidateVerdict, Comparison, Decision, Measurement, MetricValue, Verdict
 from harness.spec import DecisionSpec
 from harness.types import Family, Hardware, Interpretability, SkillLevel
 
 _MAX_LISTED = 4  # candidates named in one `because` sentence before "and N more"
+Role = Literal["leader", "baseline"]  # what a comparison's reference is to the candidate
 
 
 # ---- formatting --------------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def gate_risks(m: Measurement, spec: DecisionSpec) -> list[str]:
 def host_warnings(measurements: Sequence[Measurement]) -> list[str]:
     """Conditions that make the latency figures less trustworthy: a busy host, an extreme tail."""
     out: list[str] = []
-    hosts = [m.details.get("timed_on") for m in measurements if m.ok and m.details.get("timed_on")]
+    hosts = [h for m in measurements if m.ok and (h := m.details.get("timed_on"))]
     if hosts:
         h = hosts[0]
         cores = h.get("cores", 1)
@@ -331,9 +332,9 @@ class _Comparer:
         self.comparisons: list[Comparison] = []
         self._significant: dict[tuple[str, str], bool] = {}
         self._equivalent: dict[tuple[str, str], bool] = {}
-        self._planned: list[tuple[Measurement, Measurement, str]] = []  # (candidate, reference, role)
+        self._planned: list[tuple[Measurement, Measurement, Role]] = []  # (candidate, reference, role)
 
-    def against(self, ref: Measurement, others: list[Measurement], role: str) -> None:
+    def against(self, ref: Measurement, others: list[Measurement], role: Role) -> None:
         """Plan the comparison of every one of `others` with `ref`; `resolve` tests them all together."""
         for m in others:
             if m is not ref:
@@ -366,7 +367,7 @@ class _Comparer:
             (m.candidate, ref.candidate): _fold_test(m, ref, self.gib) for m, ref, _role in self._planned
         }
 
-        def claim(m: Measurement, ref: Measurement, role: str) -> tuple[str, str]:
+        def claim(m: Measurement, ref: Measurement, role: Role) -> tuple[str, str]:
             # baseline role: "the model beats the baseline"; leader role: "the leader beats the candidate"
             return (m.candidate, ref.candidate) if role == "baseline" else (ref.candidate, m.candidate)
 
@@ -407,7 +408,7 @@ class _Comparer:
                 Comparison(
                     candidate=m.candidate,
                     against=ref.candidate,
-                    role=role,  # type: ignore[arg-type]
+                    role=role,
                     diff=d.diff,
                     better_low=d.better_low,
                     better_high=d.better_high,
@@ -522,7 +523,8 @@ def decide(
     baselines_all = better_first([m for m in finished if m.family is Family.BASELINE])
     # the reference is the best baseline that passes the gates (else the best of all baselines)
     passing_baselines = [m for m in baselines_all if not violations[m.candidate]]
-    best_baseline = (passing_baselines or baselines_all or [None])[0]
+    baseline_pool = passing_baselines or baselines_all
+    best_baseline = baseline_pool[0] if baseline_pool else None
 
     rejected = [
         _verdict(
@@ -680,6 +682,7 @@ def decide(
         else None
     )
     within = f"is equivalent (within ±{_num(margin)}) to" if cmp.paired else "is within the CI of"
+    verdict: Verdict
     for m in survivors:
         reasons: list[str] = []
         if m is chosen:
@@ -794,7 +797,7 @@ def _p(p: float | None) -> str:
 
 def _verdict(
     m: Measurement,
-    verdict: str,
+    verdict: Verdict,
     reasons: list[str],
     *,
     rank: int | None = None,
@@ -805,7 +808,7 @@ def _verdict(
     return CandidateVerdict(
         candidate=m.candidate,
         family=m.family,
-        verdict=verdict,  # type: ignore[arg-type]
+        verdict=verdict,
         rank=rank,
         reasons=[*reasons, *(risks or [])],
         violations=violations or [],

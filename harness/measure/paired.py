@@ -12,8 +12,9 @@ Several comparisons are corrected with Holm's step-down method.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -81,12 +82,15 @@ def equivalent(d: PairedDifference, margin: float) -> bool:
     return -margin <= d.diff_90[0] and d.diff_90[1] <= margin
 
 
-def holm(pvalues: Mapping[str, float]) -> dict[str, float]:
+K = TypeVar("K", bound=Hashable)  # what names a p-value: a candidate, a slice, a (winner, loser, line) claim
+
+
+def holm(pvalues: Mapping[K, float]) -> dict[K, float]:
     """Holm–Bonferroni adjusted p-values (step-down, monotone, capped at 1). Hand-written: scipy has only
     Benjamini–Hochberg/Yekutieli (`false_discovery_control`), and statsmodels is not a dependency."""
     items = sorted(pvalues.items(), key=lambda kv: kv[1])
     m = len(items)
-    out: dict[str, float] = {}
+    out: dict[K, float] = {}
     running = 0.0
     for i, (name, p) in enumerate(items):
         running = max(running, min(1.0, (m - i) * p))
