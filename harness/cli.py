@@ -557,7 +557,7 @@ def init(
         *(f"  {c!r}: identifies rows, never a feature" for c in [starter.id_column] if c),
         *(f"  {c!r}: repeats over rows — see group_column in the spec" for c in starter.groups),
         *(f"  {c!r}: dates — see time_column in the spec" for c in starter.dates),
-        *(f"  {c!r}: free text" for c in starter.text_columns),
+        *(f"  {c!r}: free text" for c in [*starter.text_columns, *starter.prose]),
         f"next: edit {out_path} (title, constraints), then: harness check {out_path}; harness run {out_path}",
     ]
     out.print("\n".join(lines), highlight=False, markup=False)

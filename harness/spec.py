@@ -540,7 +540,9 @@ def check_spec(path: str | Path, *, data: bool = True) -> tuple[DecisionSpec | N
         errors = _as_input_errors(exc, where)
     else:
         errors = []
-    chosen = raw.get("candidates") if isinstance(raw.get("candidates"), dict) else {}
+    chosen = raw.get("candidates")
+    if not isinstance(chosen, dict):
+        chosen = {}
     for key in ("include", "exclude"):
         names = chosen.get(key)
         for name in names if isinstance(names, list) else []:

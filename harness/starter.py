@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,9 @@ TARGET_NAMES = (
     "species",
     "class",
 )
+# A string column of prose (≥ TEXT_MIN_MEDIAN_WORDS words) that repeats too often for a run to call it text
+# (harness.data.task wants half its values distinct) is still likelier text than a category above this share.
+PROSE_MIN_DISTINCT_SHARE = 0.2
 _TARGET_SUFFIX = re.compile(r"(?i)[_\s.-](?:target|label|outcome|class)$")
 
 
@@ -62,6 +66,7 @@ class Starter:
     groups: dict[str, str] = field(default_factory=dict)
     dates: list[str] = field(default_factory=list)
     text_columns: list[str] = field(default_factory=list)
+    prose: dict[str, tuple[float, float]] = field(default_factory=dict)  # prose-like, not detected as text
     notes: list[str] = field(default_factory=list)
 
 
@@ -81,7 +86,12 @@ def guess_target(columns: list[str], skip: Collection[str] = ()) -> tuple[str, s
 def build_starter(data_path: Path, out_path: Path, *, target: str | None = None) -> Starter:
     """Read `data_path`, detect what a run would, and render the starter spec that `out_path` will hold."""
     from harness.data.load import did_you_mean, list_columns, load_table
-    from harness.data.task import build_task_with_notes, id_like_columns, looks_like_id_name
+    from harness.data.task import (
+        TEXT_MIN_MEDIAN_WORDS,
+        build_task_with_notes,
+        id_like_columns,
+        looks_like_id_name,
+    )
     from harness.spec import spec_from_dict
 
     df = load_table(data_path)
@@ -128,6 +138,17 @@ def build_starter(data_path: Path, out_path: Path, *, target: str | None = None)
             where=str(data_path),
             fix="name the column to predict: --target COLUMN",
         ) from None
+    prose = {}
+    if not task.text_columns:
+        for name in task.categorical_columns:
+            values = df.get_column(name).drop_nulls()
+            if values.dtype != pl.String or values.len() == 0:
+                continue
+            median = values.str.count_matches(r"\S+").median()
+            words = float(median) if isinstance(median, int | float) else 0.0
+            share = values.n_unique() / values.len()
+            if words >= TEXT_MIN_MEDIAN_WORDS and share >= PROSE_MIN_DISTINCT_SHARE:
+                prose[name] = (words, share)
     starter = Starter(
         text="",
         kind=task.kind,
@@ -139,6 +160,7 @@ def build_starter(data_path: Path, out_path: Path, *, target: str | None = None)
         groups=groups,
         dates=dates,
         text_columns=list(task.text_columns),
+        prose=prose,
         notes=notes,
     )
     starter.text = _render(starter, df, data_path, out_path, rel, title, columns)
@@ -148,13 +170,21 @@ def build_starter(data_path: Path, out_path: Path, *, target: str | None = None)
 def _relative(data_path: Path, out_path: Path) -> str:
     """The data path as the spec holds it: relative to the spec's folder (as `load_spec` resolves it)."""
     try:
-        rel = os.path.relpath(data_path.resolve(), out_path.resolve().parent)
+        rel = Path(os.path.relpath(data_path.resolve(), out_path.resolve().parent))
     except ValueError:  # another drive (Windows)
-        return str(data_path.resolve())
-    return Path(rel).as_posix()
+        return data_path.resolve().as_posix()
+    if rel.parts[:2] == ("..", ".."):  # far from the spec: where it is, not how to climb there
+        return data_path.resolve().as_posix()
+    return rel.as_posix()
 
 
 # ---- rendering -------------------------------------------------------------------------------------------
+
+
+def _say(container: Any, text: str, width: int = 100) -> None:
+    """`text` as comment lines of at most `width` characters."""
+    for line in textwrap.wrap(text, width=width - 2, break_on_hyphens=False):
+        container.add(tomlkit.comment(line))
 
 
 def _render(
@@ -164,13 +194,14 @@ def _render(
     from harness.spec import CandidateSelection, Constraints
 
     doc = tomlkit.document()
-    for line in (
-        f"A starter spec written by `harness init {data_path}`: edit it rather than write one.",
-        "Commented-out keys keep their defaults; `harness schema` describes every key. Then:",
-        f"  harness check {out_path}   # every problem at once, the data's columns included",
-        f"  harness run {out_path}     # audit, measure every candidate, decide, write the ADR",
-    ):
-        doc.add(tomlkit.comment(line))
+    _say(doc, f"A starter spec written by `harness init {data_path}`: edit it rather than write one.")
+    _say(doc, "Commented-out keys keep their defaults; `harness schema` describes every key. Then:")
+    doc.add(tomlkit.comment(f"  harness check {out_path}   # every problem at once, the data's columns too"))
+    doc.add(
+        tomlkit.comment(
+            f"  harness run {out_path}     # audit, measure every candidate, decide, write the ADR"
+        )
+    )
     doc.add(tomlkit.nl())
     doc.add("title", title)
     doc["title"].comment("what is being decided; it becomes the ADR's title")
@@ -178,71 +209,83 @@ def _render(
     distinct = df.get_column(s.target).n_unique()
     kinds = ", ".join(k.value for k in TaskKind if k is not TaskKind.QA)
     doc.add(tomlkit.nl())
-    doc.add(
-        tomlkit.comment(f"Task detected from {s.target!r} ({distinct:,} distinct values): {s.kind.value}.")
+    _say(
+        doc,
+        f"Task detected from {s.target!r} ({distinct:,} distinct values): {s.kind.value}. To override it, "
+        f"uncomment and set one of {kinds}:",
     )
-    doc.add(tomlkit.comment(f"To override it, uncomment and set one of {kinds}:"))
     doc.add(tomlkit.comment(f"task = {_toml(s.kind.value)}"))
     metric = DEFAULT_METRIC[s.kind]
     fits = [m for m, info in METRICS.items() if s.kind in info.tasks]
-    doc.add(
-        tomlkit.comment(
-            f"The metric to optimise; default for {s.kind.value}: {metric}. Others: {', '.join(fits)}"
-        )
-    )
+    _say(doc, f"The metric to optimise; default for {s.kind.value}: {metric}. Others: {', '.join(fits)}.")
     doc.add(tomlkit.comment(f"metric = {_toml(metric)}"))
     doc.add(tomlkit.nl())
 
     data = tomlkit.table()
     data.add("path", rel)
-    data["path"].comment("relative to this file")
+    data["path"].comment("a relative path is read from this file's folder")
     if s.target_given:
-        data.add(tomlkit.comment(f"The column to predict ({s.target_why})."))
+        _say(data, f"The column to predict ({s.target_why}).")
     else:
-        data.add(tomlkit.comment(f"The column to predict was not given, so it is guessed: {s.target_why}."))
-        data.add(
-            tomlkit.comment(f"To predict another column, change this line (columns: {_names(columns)}).")
+        _say(
+            data,
+            f"The column to predict was not given, so it is guessed: {s.target_why}. To predict "
+            f"another column, change this line (columns: {_names(columns)}).",
         )
     data.add("target", s.target)
     if s.id_column is not None:
         data.add(tomlkit.nl())
-        data.add(tomlkit.comment(f"Identifies a row ({s.ids[s.id_column]}): never a feature; duplicates are"))
-        data.add(tomlkit.comment("found with it left out."))
+        _say(
+            data,
+            f"Identifies a row ({s.ids[s.id_column]}): never a feature; duplicate rows are found with "
+            "it left out.",
+        )
         data.add("id_column", s.id_column)
     left = {c: why for c, why in s.ids.items() if c != s.id_column and c not in s.groups}
     if left:
         data.add(tomlkit.nl())
-        data.add(
-            tomlkit.comment("These also look like identifiers, so a run leaves them out of the features")
+        _say(
+            data,
+            "These also look like identifiers, so a run leaves them out of the features (and says so in "
+            "the ADR); list data.feature_columns to use them:",
         )
-        data.add(tomlkit.comment("(list data.feature_columns to use them):"))
         for name, why in left.items():
             data.add(tomlkit.comment(f"  {name}: {why}"))
     for name, why in s.groups.items():
         data.add(tomlkit.nl())
-        data.add(
-            tomlkit.comment(f"{name!r} names an entity seen in many rows ({why}). If the model will meet")
+        _say(
+            data,
+            f"{name!r} names an entity seen in many rows ({why}). If the model will meet new ones in "
+            "production, keep each one's rows in one split, or the test score flatters. It is no feature "
+            "either way (it looks like an id).",
         )
-        data.add(tomlkit.comment("new ones in production, keep each one's rows in one split (else the test"))
-        data.add(tomlkit.comment("score flatters). Not a feature either way (it looks like an id)."))
         data.add(tomlkit.comment(f"group_column = {_toml(name)}"))
     for name in s.dates:
         data.add(tomlkit.nl())
-        data.add(
-            tomlkit.comment(f"{name!r} holds dates/times. Set it to split by time (the latest rows become")
+        _say(
+            data,
+            f"{name!r} holds dates/times. Set it to split by time (the latest rows become the test set, "
+            "as in production). It is no feature either way (the ADR says so): add derived columns (month, "
+            "weekday, days since …) to use it.",
         )
-        data.add(
-            tomlkit.comment("the test set, as in production). It is not a feature either way: add derived")
-        )
-        data.add(tomlkit.comment("columns (month, weekday, days since …) to use it."))
         data.add(tomlkit.comment(f"time_column = {_toml(name)}"))
     if s.text_columns:
         data.add(tomlkit.nl())
-        data.add(
-            tomlkit.comment("Read as free text (many words, mostly distinct), so text candidates apply;")
+        _say(
+            data,
+            f"Read as free text (many words, mostly distinct): {', '.join(map(repr, s.text_columns))}, "
+            "so the text candidates apply. List text_columns, or set detect_text = false, to choose:",
         )
-        data.add(tomlkit.comment("list them yourself, or set detect_text = false, to choose:"))
         data.add(tomlkit.comment(f"text_columns = {_toml(s.text_columns)}"))
+    if s.prose:
+        data.add(tomlkit.nl())
+        shown = "; ".join(f"{c!r}: median {w:.0f} words, {d:.0%} distinct" for c, (w, d) in s.prose.items())
+        _say(
+            data,
+            f"These read like prose but repeat too often for a run to call them text by itself ({shown}). "
+            "Listed here, they are text columns; remove them to use them as categories.",
+        )
+        data.add("text_columns", list(s.prose))
     data.add(tomlkit.nl())
     data.add(
         tomlkit.comment('split = "auto"           # auto: group if group_column, else time, else stratified')
@@ -267,10 +310,11 @@ def _render(
     )
     doc.add(tomlkit.nl())
     skills = tomlkit.table()
-    skills.add(
-        tomlkit.comment("The team's level per framework (none, basic, proficient, expert): it weighs the")
+    _say(
+        skills,
+        "The team's level per framework (none, basic, proficient, expert): it weighs the options' "
+        "maintenance, e.g.:",
     )
-    skills.add(tomlkit.comment("options' maintenance, e.g.:"))
     skills.add(tomlkit.comment('sklearn = "expert"'))
     skills.add(tomlkit.comment('pytorch = "basic"'))
     doc.add("team_skills", skills)
@@ -281,7 +325,7 @@ def _commented_table(model: type[BaseModel], intro: str, keys: tuple[str, ...] |
     """A table with every field of `model` commented out: its description (with its unit), allowed values,
     and a value: the default, else the schema's example."""
     table = tomlkit.table()
-    table.add(tomlkit.comment(intro))
+    _say(table, intro)
     for name, info in model.model_fields.items():
         if keys is not None and name not in keys:
             continue
@@ -297,7 +341,7 @@ def _commented_table(model: type[BaseModel], intro: str, keys: tuple[str, ...] |
         if allowed and not all(v in described for v in allowed):
             described += f" (one of: {', '.join(allowed)})"
         table.add(tomlkit.nl())
-        table.add(tomlkit.comment(described + "."))
+        _say(table, described + ".")
         table.add(tomlkit.comment(f"{name} = {_toml(value)}"))
     return table
 

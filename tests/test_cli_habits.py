@@ -171,6 +171,18 @@ def test_init_guesses_the_last_column_and_says_how_to_change_it(tmp_path: Path) 
     assert "guessed: the last column" in text and "To predict another column, change this line" in text
 
 
+def test_init_lists_repetitive_prose_as_text(tmp_path: Path) -> None:
+    """The intents example's messages repeat (47% distinct: planted duplicates), so a run would not call them
+    text by itself; the starter lists them as text and says why."""
+    from .conftest import load_generator
+
+    load_generator("intents").generate(per_intent=60, seed=0).write_csv(tmp_path / "intents.csv")
+    spec_path, said = _init(tmp_path, tmp_path / "intents.csv")
+    spec = load_spec(spec_path)
+    assert spec.data.target == "intent" and spec.data.text_columns == ["text"], spec_path.read_text()
+    assert "'text': free text" in said and "multiclass task" in said
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     make_tiny_classification_df(60).write_csv(tmp_path / "data.csv")
     out = tmp_path / "decision.toml"
