@@ -79,6 +79,13 @@ def fmt_mb(size_bytes: int | None) -> str:
     return "< 0.001" if 0 < mb < 0.001 else fmt_sig(mb) if mb < 100 else f"{mb:,.0f}"
 
 
+def fmt_days(days: int, *, every: bool = False) -> str:
+    """`3 days`, `1 day`; with `every`, the words after "every": `3 days`, `day`."""
+    if every and days == 1:
+        return "day"
+    return f"{fmt_int(days)} day{'' if days == 1 else 's'}"
+
+
 def fmt_seconds(value: float | None) -> str:
     if missing(value):
         return DASH

@@ -220,7 +220,7 @@ def _data(ctx: Context, best: list[tuple[Approach, Measurement | None, list[Meas
 def _freshness(ctx: Context, best: list[tuple[Approach, Measurement | None, list[Measurement]]]) -> list[str]:
     days = ctx.spec.constraints.knowledge_freshness_days
     if days is not None:
-        lines = [f"The spec requires the model's knowledge to be at most {fmt.fmt_int(days)} days old."]
+        lines = [f"The spec requires the model's knowledge to be at most {fmt.fmt_days(days)} old."]
     else:
         lines = [
             "The spec sets no freshness constraint (`constraints.knowledge_freshness_days`): how stale the "
@@ -244,7 +244,7 @@ def _freshness(ctx: Context, best: list[tuple[Approach, Measurement | None, list
             else ""
         )
         when = (
-            f" To stay within the constraint: {a.refresh} at least every {fmt.fmt_int(days)} days."
+            f" To stay within the constraint: {a.refresh} at least every {fmt.fmt_days(days, every=True)}."
             if days is not None
             else ""
         )
@@ -363,7 +363,11 @@ def _steps(ctx: Context, chosen: Measurement | None) -> list[str]:
     a = approach_of(chosen.family)
     spec = ctx.spec
     days = spec.constraints.knowledge_freshness_days
-    every = f"every {fmt.fmt_int(days)} days at most" if days is not None else "on a fixed cadence you choose"
+    every = (
+        f"every {fmt.fmt_days(days, every=True)} at most"
+        if days is not None
+        else "on a fixed cadence you choose"
+    )
     data = fmt.code(fmt.portable(ctx.record.data.path))
     sha = f" (sha256 {fmt.code(ctx.record.data.sha256[:16])}…)" if ctx.record.data.sha256 else ""
     encoder = fmt.code(spec.models.encoder_path or "all-MiniLM-L6-v2 (the default encoder)")

@@ -184,7 +184,7 @@ def _cadence(ctx: Context, m: Measurement | None) -> list[str]:
         )
     if days is not None:
         lines.append(
-            f"* The spec requires knowledge at most {fmt.fmt_int(days)} days old: retrain or re-index "
+            f"* The spec requires knowledge at most {fmt.fmt_days(days)} old: retrain or re-index "
             "at least that often."
         )
     if m is not None and m.train_time_s is not None:
