@@ -26,13 +26,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from harness.errors import InputError
 from harness.measure.catalog import METRICS, MetricInfo
 from harness.results import CandidateVerdict, Comparison, Decision, Measurement, MetricValue, Verdict
 from harness.spec import DecisionSpec
 from harness.types import Family, Hardware, Interpretability, SkillLevel
+
+if TYPE_CHECKING:
+    from harness.measure.paired import FoldTest
 
 _MAX_LISTED = 4  # candidates named in one `because` sentence before "and N more"
 Role = Literal["leader", "baseline"]  # what a comparison's reference is to the candidate
@@ -445,14 +448,14 @@ class _Comparer:
         )
 
 
-def _one_sided(fold: Any, *, better: bool) -> float:
+def _one_sided(fold: FoldTest, *, better: bool) -> float:
     """The two-sided corrected t-test as a one-sided p-value: H0 "not better" (better=True) or "not worse"."""
     half = fold.p_two_sided / 2
     toward = fold.mean_better > 0 if better else fold.mean_better < 0
     return half if toward else 1 - half
 
 
-def _fold_test(m: Measurement, ref: Measurement, gib: bool) -> Any:
+def _fold_test(m: Measurement, ref: Measurement, gib: bool) -> FoldTest | None:
     from harness.measure.paired import corrected_resampled_ttest
 
     a, b = m.details.get("tuning"), ref.details.get("tuning")
