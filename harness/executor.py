@@ -468,7 +468,7 @@ class RayExecutor:
                     return TrialOutcome(_failed(candidate, "failed", f"the Ray task failed: {why}"), None)
                 for event in events:
                     emit(event)
-                return out  # type: ignore[no-any-return]
+                return out
             if cancel.is_set():
                 self.close()
                 raise RunCancelled(f"{name}: cancelled")

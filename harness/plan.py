@@ -99,7 +99,7 @@ def plan_for_spec(spec: DecisionSpec, data_path: Path | None = None) -> tuple[Pl
     prepared = data.prepare(spec, data_path)
     splits = data.make_splits(prepared.df, prepared.task, spec, n_golden=prepared.golden_rows)
     candidates, _skipped = registry.select_with_skipped(spec, prepared.task)
-    golden = prepared.golden_path.name if getattr(prepared, "golden_path", None) else None
+    golden = prepared.golden_path.name if prepared.golden_path is not None else None
     protocol = fix_protocol(spec, splits, golden=golden)
     return build_plan(spec, prepared, candidates, protocol), protocol
 

@@ -138,7 +138,7 @@ def run(
     # ---- the protocol, fixed before anything trains ----------------------------------------------------
     from harness.protocol import cv_folds, fix_protocol
 
-    golden = prepared.golden_path.name if getattr(prepared, "golden_path", None) else None
+    golden = prepared.golden_path.name if prepared.golden_path is not None else None
     protocol = fix_protocol(spec, splits, golden=golden)
     full_protocol = task.kind is not TaskKind.QA and not task.text_columns
     folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
@@ -525,7 +525,10 @@ def _fit_and_score(
     seed = spec.seed if seed is None else seed
 
     def progress(phase: str) -> Callable[[float, str], None]:
-        return lambda fraction, message="": emit(ev.CandidateProgress(name, phase, fraction, message))
+        def report(fraction: float, message: str = "") -> None:
+            emit(ev.CandidateProgress(name, phase, fraction, message))
+
+        return report
 
     hooks = TrainingHooks(
         deadline=time.monotonic() + spec.candidates.time_budget_s, cancel=cancel, on_progress=progress("fit")
@@ -653,7 +656,7 @@ def _refit_on_train_and_dev(
     share = len(splits.dev) / max(len(splits.train), 1)
     fixed = candidate.refit_params(share)
     params = {**(outcome.params if outcome is not None else {}), **fixed}
-    full = registry.create(candidate.name, seed=seed, spec=spec, params=params)
+    full: Any = registry.create(candidate.name, seed=seed, spec=spec, params=params)  # has refit_params
     full.hooks = hooks
     full.fit(merge(splits.train, splits.dev, "train+dev"), splits.dev)
     return full, {"rows": len(splits.train) + len(splits.dev), "fixed": fixed}

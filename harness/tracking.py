@@ -165,7 +165,7 @@ def _quiet_mlflow(uri: str) -> Iterator[Any]:
             warnings.simplefilter("ignore")  # MLflow's deprecation notices about its own stores
             yield mlflow
     finally:
-        mlflow.set_tracking_uri(previous)  # None: unset
+        mlflow.set_tracking_uri(previous)  # type: ignore[arg-type]  # None unsets it; the stub says str
         if previous_env is None:
             os.environ.pop(_URI_ENV, None)
         else:

@@ -223,7 +223,8 @@ def _nygard_status_line(lines: list[str], section: tuple[int, int]) -> int | Non
     filled = [i for i in range(*section) if lines[i].strip()]
     superseded = [i for i in filled if lines[i].strip().lower().startswith("superseded by")]
     plain = [i for i in filled if not _LINK_TARGET.search(lines[i])]
-    return (superseded or plain or filled or [None])[0]
+    first = superseded or plain or filled
+    return first[0] if first else None
 
 
 def _title(line: str) -> str:

@@ -118,7 +118,7 @@ def outside_support(ctx: EvidenceContext) -> tuple[np.ndarray, list[str]]:
         if lo is None or hi is None:
             continue
         x = test.get_column(c).cast(pl.Float64).to_numpy()
-        hit = np.isfinite(x) & ((x < lo) | (x > hi))  # type: ignore[operator]
+        hit = np.isfinite(x) & ((x < lo) | (x > hi))
         if hit.any():
             out |= hit
             reasons.append(f"{c} outside the training range ({int(hit.sum()):,})")

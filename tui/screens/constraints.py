@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.validation import Integer, Number
+from textual.validation import Integer, Number, Validator
 from textual.widgets import Input, Label, Select, Static
 
 from harness.errors import InputError
@@ -87,7 +87,8 @@ class ConstraintsView(VerticalScroll):
                         compact=True,
                     )
                 else:
-                    validators = {"float": [Number()], "int": [Integer()]}.get(field.kind, [])
+                    kinds: dict[str, list[Validator]] = {"float": [Number()], "int": [Integer()]}
+                    validators = kinds.get(field.kind, [])
                     yield Input(
                         placeholder=field.placeholder,
                         validators=validators,
