@@ -29,7 +29,7 @@ from tui.commands import SprintCommands
 from tui.form import NEW_SPEC
 from tui.screens.adr import AdrView
 from tui.screens.constraints import ConstraintsView, SpecChanged, read_spec_dict
-from tui.screens.data import DataPathChosen, DataView
+from tui.screens.data import DataPathChosen, DataView, TargetChosen
 from tui.screens.results import ResultsView, recommendation_text
 from tui.screens.run import RunView
 
@@ -222,6 +222,10 @@ class ArchbenchApp(App[None]):
         raw, problem = read_spec_dict(path)
         form.load_dict(raw, path)
         self.notify(problem or f"loaded {path}", severity="warning" if problem else "information")
+
+    @on(TargetChosen)
+    def _target_chosen(self, event: TargetChosen) -> None:
+        self.query_one(ConstraintsView).set_field("data.target", event.column)
 
     @on(DataPathChosen)
     def _data_chosen(self, event: DataPathChosen) -> None:

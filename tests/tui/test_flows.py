@@ -261,3 +261,40 @@ async def test_real_runner_on_a_tiny_dataset(tiny_spec: Path, make_app: MakeApp,
         await pilot.press("w")
         await settle(pilot)
         assert app.adr_written is not None and app.adr_written.exists()
+
+
+async def test_a_decision_from_nothing_file_target_run_adr(
+    tiny_spec: Path, make_app: MakeApp, tmp_path: Path
+) -> None:
+    """`harness tui` with no spec: pick the file on the Data tab, the target from its columns (proposed at
+    once), a title, run, write the ADR — no TOML typed."""
+    fake = FakeRunner()
+    app = make_app(None, run=fake)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        assert app.spec is None
+        _input(app, "title").value = "Which fraud model?"
+        await pilot.press("f2")
+        await settle(pilot)
+        data_file = app.query_one("#data-file", Input)
+        data_file.focus()
+        data_file.value = "tiny.csv"
+        await pilot.press("enter")
+        await settle(pilot)
+        picker = app.query_one("#data-target", Select)
+        assert picker.value == "is_fraud"  # the last column, proposed
+        assert _input(app, "data.target").value == "is_fraud" and _input(app, "data.path").value == "tiny.csv"
+        picker.value = "channel"  # another column from the list goes into the spec
+        await settle(pilot)
+        assert _input(app, "data.target").value == "channel"
+        picker.value = "is_fraud"
+        await settle(pilot)
+        assert app.spec is not None and app.spec.data.target == "is_fraud"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert fake.calls  # the run started from the spec built here
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.adr_written is not None and app.adr_written.name == "0001-which-fraud-model.md"

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, DirectoryTree, Input, Label, Static
+from textual.widgets import DataTable, DirectoryTree, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from harness.errors import InputError
@@ -50,6 +50,14 @@ class DataPathChosen(Message):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+
+
+class TargetChosen(Message):
+    """The user picked the target from the loaded file's columns (the app puts it into the spec)."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
 
 
 def class_balance(counts: list[tuple[Any, int]], width: int = 24) -> Text:
@@ -101,6 +109,11 @@ class DataView(Horizontal):
                 yield Input(
                     placeholder="path to CSV / Parquet / JSONL, then Enter", id="data-file", compact=True
                 )
+            with Horizontal(classes="field"):
+                yield Label("Target", classes="field-label")
+                yield Select[str](
+                    [], prompt="load a file, then pick its target column", id="data-target", compact=True
+                )
             yield Static("choose a data file", id="data-summary")
             yield Label("Class balance of the target", classes="section")
             yield Static("", id="data-balance")
@@ -143,6 +156,12 @@ class DataView(Horizontal):
         self.post_message(DataPathChosen(Path(event.path)))
         self.load(Path(event.path))
 
+    @on(Select.Changed, "#data-target")
+    def _target_picked(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and (self.spec is None or self.spec.data.target != event.value):
+            self.post_message(TargetChosen(event.value))
+
     @on(Input.Submitted, "#data-file")
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
@@ -174,6 +193,7 @@ class DataView(Horizontal):
         preview = df.head(PREVIEW_ROWS)
         show(self._show_table, df.height, df.width, preview.columns, preview.rows(), schema)
         target = spec.data.target if spec else None
+        show(self._show_targets, list(df.columns), target)
         if target and target in df.columns:
             counts = df[target].value_counts(sort=True)
             show(self._show_balance, [tuple(r) for r in counts.rows()][:12], counts.height)
@@ -219,6 +239,20 @@ class DataView(Horizontal):
         schema_table.clear(columns=True)
         schema_table.add_columns("column", "type", "nulls", "distinct")
         schema_table.add_rows([(n, t, f"{nulls:,}", f"{distinct:,}") for n, t, nulls, distinct in schema])
+
+    def _show_targets(self, columns: list[str], target: str | None) -> None:
+        """The file's columns to pick the target from: the spec's, else the likely one (a column named like a
+        target, else the last), which is proposed to the spec at once so a new decision needs no typing."""
+        from harness.starter import guess_target
+
+        picker = self.query_one("#data-target", Select)
+        chosen = target if target else guess_target(columns)[0]  # a target the user typed is never replaced
+        with picker.prevent(Select.Changed):
+            picker.set_options([(c, c) for c in columns])
+            if chosen in columns:
+                picker.value = chosen
+        if not target:
+            self.post_message(TargetChosen(chosen))
 
     def _show_balance(self, counts: list[tuple[Any, int]], n_classes: int) -> None:
         text = class_balance(counts)
