@@ -19,32 +19,6 @@ from harness.adr.fmt import (
     fmt_usd,
     metric_label,
 )
-from harness.adr.formats import (  # noqa: F401 - re-exported: the record formats
-    header_list,
-    record_head,
-    split_front_matter,
-)
-from harness.adr.store import (  # noqa: F401 - re-exported: the store is part of harness.adr's public face
-    ASSETS_DIR,
-    INDEX_FILE,
-    INDEX_MARKER,
-    MADR_URL,
-    SPEC_MARKER,
-    AdrInfo,
-    find_adr_dir,
-    index_path,
-    is_adr_tools_log,
-    list_adrs,
-    migrate,
-    next_number,
-    resolve_record,
-    set_status,
-    slugify,
-    spec_from_adr,
-    supersede,
-    update_index,
-    write_adr,
-)
 from harness.evidence.model import Evidence
 from harness.measure.catalog import SECONDARY_METRICS
 from harness.record import RunRecord

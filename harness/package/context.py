@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.adr import fmt
+from harness.adr.options import FAMILY_SHORT as ADR_FAMILY_SHORT
+from harness.adr.options import VERDICT_WORDS as ADR_VERDICT_WORDS
 from harness.errors import InputError
 from harness.record import RunRecord
 from harness.results import CandidateVerdict, Decision, Measurement
@@ -17,25 +19,9 @@ from harness.types import Family, TaskKind
 
 PACKAGES_DIR = "packages"  # beside the ADRs: adr/packages/NNNN-<slug>/
 
-FAMILY_SHORT: dict[Family, str] = {
-    Family.BASELINE: "baseline",
-    Family.LINEAR: "linear",
-    Family.FOREST: "random forest",
-    Family.GBT: "gradient-boosted trees",
-    Family.NEURAL: "neural net",
-    Family.RAG: "RAG / retrieval",
-    Family.FINETUNE: "fine-tune",
-    Family.PROMPT: "prompt-only",
-}
-VERDICT_WORDS: dict[str, str] = {
-    "recommended": "chosen",
-    "runner_up": "runner-up",
-    "baseline": "baseline",
-    "not_justified": "not justified over the baseline",
-    "rejected": "rejected",
-    "failed": "failed",
-    "skipped": "not run",
-}
+# the ADR's words, with the two the package says differently ("chosen" reads better in a scorecard)
+FAMILY_SHORT: dict[Family, str] = {**ADR_FAMILY_SHORT, Family.RAG: "RAG / retrieval"}
+VERDICT_WORDS: dict[str, str] = {**ADR_VERDICT_WORDS, "recommended": "chosen"}
 
 
 @dataclass(frozen=True)
