@@ -102,12 +102,12 @@ MUTATIONS: list[Mutation] = [
         "measure_candidate offsets the bootstrap seed by the candidate's name",
     ),
     Mutation(
-        "resamples-seeded-by-name-in-runner",
-        "harness/runner.py",
-        "metric=metric, spec=spec, seed=seed, on_progress",
-        "metric=metric, spec=spec, seed=seed + len(candidate.name), on_progress",
+        "resamples-seeded-by-name-in-fitting",
+        "harness/fitting.py",
+        "            seed=seed,\n            on_progress=progress(\"measure\"),",
+        "            seed=seed + len(candidate.name),\n            on_progress=progress(\"measure\"),",
         ("tests/measure/test_paired_candidates.py",),
-        "the runner offsets each candidate's measurement seed by its name",
+        "the trial offsets each candidate's measurement seed by its name",
     ),
     Mutation(
         "latency-p99-as-p95",

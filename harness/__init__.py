@@ -15,9 +15,10 @@ import harness.offline  # noqa: F401
 from harness.adr import render_adr, spec_from_adr, write_adr
 from harness.decide import decide
 from harness.errors import BlockedByAudit, CandidateTimeout, HarnessError, InputError, RunCancelled
+from harness.publish import render_adr_for, write_adr_for
 from harness.record import RunRecord, load_record
 from harness.results import CandidateVerdict, Decision, LatencyStats, Measurement, MetricValue
-from harness.runner import RunOptions, RunResult, audit_and_split, render_adr_for, run, write_adr_for
+from harness.runner import RunOptions, RunResult, audit_and_split, run
 from harness.spec import DecisionSpec, json_schema, load_spec, spec_from_toml
 from harness.types import Family, TaskKind
 

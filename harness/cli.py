@@ -700,8 +700,8 @@ def adr_write(
 ) -> None:
     """Write the ADR of a finished run from its record (when the run could not write it)."""
     from harness.outputs import check_output_folder
+    from harness.publish import write_adr_for
     from harness.record import load_record
-    from harness.runner import write_adr_for
 
     folder = _adr_dir(adr_dir)
     try:

@@ -62,3 +62,9 @@ class RunInterrupted(HarnessError):
 
 class RunCancelled(HarnessError):
     """The user cancelled the run (TUI cancel, Ctrl-C); finished results are kept."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line for a record or a log: our own errors as they are, others with their type."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, InputError | CandidateTimeout) else f"{type(exc).__name__}: {text}"

@@ -1,5 +1,5 @@
 """Where a trial runs. A trial = one candidate × seed: tuned on the CV folds, fitted, scored on test
-(`runner._fit_and_score`); it returns its measurement and the fitted model with its predictions.
+(`fitting.fit_and_score`); it returns its measurement and the fitted model with its predictions.
 
 - `LocalExecutor` (the default for tables): trials run in a separate worker process (spawned once per run, and
   again after a kill). The time budget is enforced from outside — past `time_budget_s` plus a grace period the
@@ -58,7 +58,7 @@ class TrialContext:
 @dataclass
 class TrialOutcome:
     measurement: Any  # harness.results.Measurement
-    fitted: Any  # harness.runner.Fitted | None
+    fitted: Any  # harness.fitting.Fitted | None
 
 
 class InlineExecutor:
@@ -71,11 +71,11 @@ class InlineExecutor:
         self, name: str, seed: int, *, emit: Callable[[ev.Event], None], cancel: threading.Event
     ) -> TrialOutcome:
         from harness.candidates import registry
-        from harness.runner import _fit_and_score
+        from harness.fitting import fit_and_score
 
         c = self.context
         candidate = registry.create(name, seed=seed, spec=c.spec)
-        m, fitted = _fit_and_score(
+        m, fitted = fit_and_score(
             candidate, c.splits, c.spec, c.metric, c.protocol_for(name), c.folds, cancel, emit, seed=seed
         )
         return TrialOutcome(m, fitted)
@@ -345,10 +345,10 @@ class LocalExecutor:
 
 def _failed_trial(context: TrialContext, job: tuple[str, int], status: str, why: str) -> Any:
     from harness.candidates import registry
-    from harness.runner import _failed
+    from harness.fitting import failed_measurement
 
     name, seed = job
-    return _failed(registry.create(name, seed=seed, spec=context.spec), status, why)
+    return failed_measurement(registry.create(name, seed=seed, spec=context.spec), status, why)
 
 
 def _reset_hooks(out: TrialOutcome) -> TrialOutcome:
@@ -447,7 +447,7 @@ class RayExecutor:
         self, name: str, seed: int, *, emit: Callable[[ev.Event], None], cancel: threading.Event
     ) -> TrialOutcome:
         from harness.candidates import registry
-        from harness.runner import _failed
+        from harness.fitting import failed_measurement
 
         ray = self._ray
         self._submit(name, seed)
@@ -465,7 +465,9 @@ class RayExecutor:
                     out, events = ray.get(ref)
                 except ray.exceptions.RayError as exc:
                     why = " ".join(str(exc).split())[:300]
-                    return TrialOutcome(_failed(candidate, "failed", f"the Ray task failed: {why}"), None)
+                    return TrialOutcome(
+                        failed_measurement(candidate, "failed", f"the Ray task failed: {why}"), None
+                    )
                 for event in events:
                     emit(event)
                 return out
@@ -477,7 +479,7 @@ class RayExecutor:
             if elapsed > budget + min(self.grace_s, max(2.0, 0.25 * budget)):
                 ray.cancel(ref, force=True)
                 why = f"cancelled after {elapsed:.0f} s: past its {budget:g} s budget (queued time included)"
-                return TrialOutcome(_failed(candidate, "timed_out", why), None)
+                return TrialOutcome(failed_measurement(candidate, "timed_out", why), None)
 
     def _drain_progress(self) -> None:
         """Move every queued progress event to its trial's list; the runner shows a trial's events live while

@@ -7,9 +7,7 @@ the time budget is enforced through the candidate's training hooks. Progress lea
 
 from __future__ import annotations
 
-import functools
 import gc
-import inspect
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import events as ev
-from harness.errors import CandidateTimeout, InputError, OutputError, RunCancelled
+from harness.errors import InputError, RunCancelled, one_line
+from harness.fitting import Fitted, cuda_available, failed_measurement, fit_and_score
+from harness.publish import write_adr_or_keep, write_record_or_keep
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
 from harness.types import TaskKind
@@ -54,11 +54,6 @@ class RunResult:
     adr_path: Path | None = None
     cancelled: bool = False
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if isinstance(exc, InputError | CandidateTimeout) else f"{type(exc).__name__}: {text}"
 
 
 class _Steps:
@@ -155,15 +150,13 @@ def run(
         )
 
     # ---- candidates: tune, fit and score, each isolated; then time them together ------------------------
-    measurements: list[Measurement] = [_failed(c, "skipped", reason) for c, reason in skipped]
+    measurements: list[Measurement] = [failed_measurement(c, "skipped", reason) for c, reason in skipped]
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
     executor, log = _trial_machinery(spec, splits, metric, protocol, folds, full_protocol, run_id, options)
     plan = _plan(spec, prepared, candidates, protocol, options, emit)  # the input is good: plan, then train
     if hasattr(executor, "prefetch"):  # a cluster or a worker pool runs the missing trials side by side
-        runnable = [
-            c for c in candidates if not (getattr(c, "requires_gpu", False) and not _cuda_available())
-        ]
+        runnable = [c for c in candidates if not (getattr(c, "requires_gpu", False) and not cuda_available())]
         executor.prefetch([c.name for c in runnable if not log.has(c.name, spec.seed)], spec.seed)
     with steps.step("candidates", f"{len(candidates)} candidates"), _interruptible(executor, log, run_id):
         for candidate in candidates:
@@ -171,8 +164,8 @@ def run(
                 cancelled = True
                 break
             emit(ev.CandidateStarted(candidate.name, str(candidate.family)))
-            if getattr(candidate, "requires_gpu", False) and not _cuda_available():
-                m = _failed(candidate, "skipped", "needs a CUDA GPU and this host has none")
+            if getattr(candidate, "requires_gpu", False) and not cuda_available():
+                m = failed_measurement(candidate, "skipped", "needs a CUDA GPU and this host has none")
                 measurements.append(m)
                 emit(ev.CandidateFinished(candidate.name, m))
                 continue
@@ -180,7 +173,7 @@ def run(
                 m, model = _run_trial(executor, log, candidate.name, spec.seed, emit, cancel)
             except RunCancelled:
                 cancelled, model = True, None
-                m = _failed(candidate, "cancelled", "cancelled by the user before it finished")
+                m = failed_measurement(candidate, "cancelled", "cancelled by the user before it finished")
             measurements.append(m)
             if model is not None:
                 fitted[candidate.name] = (model, m)
@@ -197,8 +190,8 @@ def run(
                 time_candidates({n: (f.model, m) for n, (f, m) in fitted.items()}, splits.test, spec=spec)
             except Exception as exc:  # timing failed for every candidate: record it, keep the scores
                 for _model, m in fitted.values():
-                    m.details["timing_error"] = _one_line(exc)
-                emit(ev.Log(f"timing failed: {_one_line(exc)}", level="warning"))
+                    m.details["timing_error"] = one_line(exc)
+                emit(ev.Log(f"timing failed: {one_line(exc)}", level="warning"))
 
     with steps.step("decide"):
         decision = decide(measurements, spec, metric=metric) if measurements else None
@@ -259,12 +252,12 @@ def run(
         }
     # ---- the record first, then the ADR that cites it (each written atomically) -------------------------
     record.timings = dict(steps.timings)
-    record_path = _write_record(record, options.runs_dir)
+    record_path = write_record_or_keep(record, options.runs_dir)
     adr_path: Path | None = None
     finished = any(m.ok for m in measurements)  # nothing finished: the record says why, there is no decision
     if options.write_adr and decision is not None and not cancelled and finished:
         with steps.step("adr", "write the decision record"):
-            adr_path = _write_adr(
+            adr_path = write_adr_or_keep(
                 record,
                 options.adr_dir,
                 options.adr_status,
@@ -278,9 +271,7 @@ def run(
             rec.write_record(record, options.runs_dir)  # again, now naming its ADR
         except OSError as exc:
             emit(
-                ev.Log(
-                    f"the run record could not be updated with the ADR's path: {_one_line(exc)}", "warning"
-                )
+                ev.Log(f"the run record could not be updated with the ADR's path: {one_line(exc)}", "warning")
             )
     from harness.tracking import log_to_mlflow, run_uri
 
@@ -407,58 +398,6 @@ def _interruptible(executor: Any, log: Any, run_id: str) -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _write_record(record: Any, runs_dir: Path) -> Path:
-    """Write the run record; when its folder fails now (after training), keep it in a fallback folder and
-    raise `OutputError` saying where."""
-    from harness import record as rec
-    from harness.outputs import fallback_runs_dir
-
-    record.record_file = str(Path(runs_dir) / record.run_id / rec.RECORD_FILE)
-    try:
-        return rec.write_record(record, runs_dir)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-    fallback = fallback_runs_dir()
-    record.record_file = str(fallback / record.run_id / rec.RECORD_FILE)
-    try:
-        kept: Path | None = rec.write_record(record, fallback)
-    except OSError:
-        kept = None
-    if kept is None:
-        raise OutputError(
-            f"cannot write the run record ({reason}), nor in {fallback}: the results of this run are lost; "
-            "no ADR written",
-            where=str(runs_dir),
-            fix="free space or fix the folder's permissions, then run again",
-        )
-    raise OutputError(
-        f"cannot write the run record ({reason}); the finished results were kept in {kept}; no ADR written",
-        where=str(runs_dir),
-        kept=str(kept),
-        fix=f"free space or fix the folder's permissions, then `harness adr write {kept}` writes the ADR",
-    )
-
-
-def _write_adr(
-    record: Any,
-    adr_dir: Path,
-    status: str,
-    record_path: Path,
-    on_warning: Callable[[str], None] | None = None,
-) -> Path:
-    """`write_adr_for`, or `OutputError` naming the record that holds the finished results."""
-    try:
-        return write_adr_for(record, adr_dir, status=status, on_warning=on_warning)
-    except (OSError, InputError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
-    raise OutputError(
-        f"cannot write the ADR ({reason}); the finished results are in {record_path}",
-        where=str(adr_dir),
-        kept=str(record_path),
-        fix=f"free space or fix the folder's permissions, then `harness adr write {record_path}`",
-    )
-
-
 def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
     """The data audit and the split, in the order a run does them (also `harness audit`'s whole job).
 
@@ -485,181 +424,6 @@ def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
         findings = list({f.code: f for f in findings}.values())  # the QA audit refines the table's
     findings += audit.audit_splits(splits.train, splits.test, task, spec)
     return findings, splits
-
-
-@dataclass
-class Fitted:
-    """A fitted candidate and what the evidence steps need from its fit: the model scored on test, the same
-    configuration fitted on train only (dev unseen; the same object when there was no refit), and the dev
-    and test predictions."""
-
-    model: Any
-    dev_model: Any
-    test_preds: Any
-    dev_preds: Any = None
-
-
-def _fit_and_score(
-    candidate: Any,
-    splits: Any,
-    spec: DecisionSpec,
-    metric: str,
-    protocol: Any,
-    folds: list[Any] | None,
-    cancel: threading.Event,
-    emit: Callable[[ev.Event], None],
-    *,
-    seed: int | None = None,
-) -> tuple[Measurement, Fitted | None]:
-    """Tune (on the CV folds; `folds` None = fit once), fit the chosen configuration on train, choose a
-    binary threshold on dev, refit on train + dev where the family can, score it on test. Returns the
-    measurement and the fitted model with its predictions (None when it failed)."""
-    from harness.candidates import registry
-    from harness.candidates.base import TrainingHooks
-    from harness.measure.measurement import predict_in_batches, score_candidate
-    from harness.measure.quality import METRIC_FUNCTIONS, score
-    from harness.measure.threshold import choose_threshold
-    from harness.tuning import tune
-
-    name = candidate.name
-    seed = spec.seed if seed is None else seed
-
-    def progress(phase: str) -> Callable[[float, str], None]:
-        def report(fraction: float, message: str = "") -> None:
-            emit(ev.CandidateProgress(name, phase, fraction, message))
-
-        return report
-
-    hooks = TrainingHooks(
-        deadline=time.monotonic() + spec.candidates.time_budget_s, cancel=cancel, on_progress=progress("fit")
-    )
-    candidate.hooks = hooks
-    refit: dict[str, Any] | None = None
-    search_space = getattr(type(candidate), "search_space", None)
-    if search_space is not None and "task" in inspect.signature(search_space).parameters:
-        search_space = functools.partial(search_space, task=splits.train.task)  # a task-dependent space
-    outcome = None
-    t0 = time.perf_counter()
-    try:
-        if folds is not None and metric in METRIC_FUNCTIONS:
-
-            def fold_score(model: Any, rows: Any) -> float:
-                preds = predict_in_batches(model, rows)
-                return score(rows.task, rows.y, preds, [], seed=0, n_boot=0, optimizing=metric)[metric].value
-
-            def factory(params: dict[str, Any]) -> Any:
-                return registry.create(name, seed=seed, spec=spec, params=params)
-
-            tuning_hooks = TrainingHooks(deadline=hooks.deadline, cancel=cancel, on_progress=None)
-            outcome = tune(
-                name,
-                factory,
-                search_space,
-                splits.train,
-                splits.dev,
-                folds,
-                metric=metric,
-                score=fold_score,
-                protocol=protocol,
-                seed=seed,
-                hooks=tuning_hooks,
-                presets=list(getattr(type(candidate), "presets", lambda: [])()),
-                on_trial=lambda i, message: progress("fit")(
-                    min(0.9, i / max(protocol.tuning_trials, 1)), message
-                ),
-            )
-            candidate = registry.create(name, seed=seed, spec=spec, params=outcome.params)
-            candidate.hooks = hooks
-        candidate.fit(splits.train, splits.dev)
-        dev_model = candidate
-        dev_preds = _dev_predictions(candidate, splits)
-        threshold = choose_threshold(splits.train.task, splits.dev.y, dev_preds, metric)
-        if folds is not None and hasattr(candidate, "refit_params"):
-            candidate, refit = _refit_on_train_and_dev(candidate, splits, spec, seed, outcome, hooks)
-    except RunCancelled:
-        raise
-    except CandidateTimeout as exc:
-        return _failed(
-            candidate, "timed_out", f"{_one_line(exc)} ({spec.candidates.time_budget_s:g} s)"
-        ), None
-    except Exception as exc:
-        return _failed(candidate, "failed", f"fit failed: {_one_line(exc)}"), None
-    train_time_s = time.perf_counter() - t0
-    if cancel.is_set():
-        raise RunCancelled(f"{name}: cancelled")
-    keep: dict[str, Any] = {}
-    try:
-        m = score_candidate(
-            candidate,
-            splits.test,
-            metric=metric,
-            spec=spec,
-            seed=seed,
-            on_progress=progress("measure"),
-            threshold=threshold,
-            keep=keep,
-        )
-    except RunCancelled:
-        raise
-    except Exception as exc:
-        return _failed(candidate, "failed", f"measurement failed: {_one_line(exc)}"), None
-    shared = float(getattr(candidate, "shared_work_s_", 0.0))  # e.g. embeddings other candidates reuse
-    m.train_time_s = max(train_time_s - shared, 0.0)
-    if shared:
-        m.details["shared_work_s"] = round(shared, 2)
-    m.train_rows = len(splits.train)
-    if outcome is not None:
-        m.details["tuning"] = outcome.as_dict()
-    if refit:
-        m.details["refit"] = refit
-    rolling = getattr(splits, "rolling", None)
-    if rolling is not None and m.ok:  # beside the golden file: the latest window, scored the same way
-        try:
-            preds = predict_in_batches(candidate, rolling)
-            value = score(
-                rolling.task, rolling.y, preds, [], seed=seed, optimizing=metric, threshold=threshold
-            )
-            v = value[metric]
-            m.details["rolling"] = {
-                "rows": len(rolling),
-                "value": v.value,
-                "low": v.ci_low,
-                "high": v.ci_high,
-            }
-        except Exception as exc:  # the golden result stands; say why the rolling one is missing
-            m.details["rolling"] = {"rows": len(rolling), "error": _one_line(exc)}
-    return m, Fitted(candidate, dev_model, keep.get("test"), dev_preds)
-
-
-def _dev_predictions(candidate: Any, splits: Any) -> Any:
-    """The train-only model's predictions on dev (thresholds, calibrators, importance); None for QA or
-    when dev is empty or predicting fails (the evidence then says what it could not measure)."""
-    from harness.measure.measurement import predict_in_batches
-
-    if len(splits.dev) == 0 or splits.dev.task.kind is TaskKind.QA:
-        return None
-    try:
-        return predict_in_batches(candidate, splits.dev)
-    except Exception:
-        return None
-
-
-def _refit_on_train_and_dev(
-    candidate: Any, splits: Any, spec: DecisionSpec, seed: int, outcome: Any, hooks: Any
-) -> tuple[Any, dict[str, Any]]:
-    """The chosen configuration refitted on every non-test labelled row (train + dev), with the training
-    length early stopping chose on dev scaled to the extra rows — dev has done its job (early stopping,
-    tuning) and its rows are worth having in the model that ships. The test rows are still untouched."""
-    from harness.candidates import registry
-    from harness.protocol import merge
-
-    share = len(splits.dev) / max(len(splits.train), 1)
-    fixed = candidate.refit_params(share)
-    params = {**(outcome.params if outcome is not None else {}), **fixed}
-    full: Any = registry.create(candidate.name, seed=seed, spec=spec, params=params)  # has refit_params
-    full.hooks = hooks
-    full.fit(merge(splits.train, splits.dev, "train+dev"), splits.dev)
-    return full, {"rows": len(splits.train) + len(splits.dev), "fixed": fixed}
 
 
 def _other_seeds(
@@ -693,7 +457,7 @@ def _other_seeds(
                 continue
             emit(ev.Log(f"seed {seed}: {name}"))
             candidate = registry.create(name, seed=seed, spec=spec)
-            m, _model = _fit_and_score(
+            m, _model = fit_and_score(
                 candidate, splits, spec, metric, protocol, folds, cancel, lambda _e: None, seed=seed
             )
             if m.ok:
@@ -750,80 +514,3 @@ def _seed_summary(seed: int, decision: Decision, ms: list[Measurement], metric: 
             m.candidate: round(m.metrics[metric].value, 6) for m in ms if m.ok and metric in m.metrics
         },
     }
-
-
-def _failed(candidate: Any, status: str, reason: str) -> Measurement:
-    return Measurement(
-        candidate=candidate.name,
-        family=candidate.family,
-        status=status,  # type: ignore[arg-type]
-        reason=reason,
-        skills=list(getattr(candidate, "skills", ())),
-        interpretable=bool(getattr(candidate, "interpretable", False)),
-        complexity=int(getattr(candidate, "complexity", 3)),
-        requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
-    )
-
-
-def _cuda_available() -> bool:
-    try:
-        import torch
-    except ImportError:
-        return False
-    return bool(torch.cuda.is_available())
-
-
-def write_adr_for(
-    record: Any,
-    adr_dir: Path,
-    *,
-    status: str = "proposed",
-    supersedes: Path | None = None,
-    on_warning: Callable[[str], None] | None = None,
-) -> Path:
-    """Render and write the ADR of a finished run, its claims and charts, and its decision package (also
-    used by the TUI's ADR screen). A package that cannot be written is a warning: the ADR stands."""
-    from harness import adr
-    from harness.adr.charts import render_charts
-
-    charts = render_charts(record)
-    old = supersedes.name if supersedes else None
-
-    def text(number: int) -> str:
-        return adr.render_adr(record, status=status, supersedes=old, number=number, charts=list(charts))
-
-    from harness.verify import CLAIMS_ASSET, claims_bytes
-
-    # the claims `harness verify` checks, committed beside the record (runs/ is not)
-    assets = {**charts, CLAIMS_ASSET: claims_bytes(record, Path(adr_dir))}
-    path = adr.write_adr(text, adr_dir, record.spec["title"], assets=assets)
-    if supersedes is not None:
-        adr.supersede(supersedes, path)
-    _write_package(record, path, on_warning)
-    adr.update_index(adr_dir)
-    return path
-
-
-def _write_package(record: Any, adr_path: Path, on_warning: Callable[[str], None] | None) -> Path | None:
-    """The decision package beside the ADR (`adr/packages/NNNN-<slug>/`), with the plan the run followed."""
-    from harness.package import write_package
-
-    plan = Path(adr_path).parent / record.plan["path"] if record.plan else None
-    try:
-        return write_package(record, record.decision_spec(), adr_path=Path(adr_path), plan_path=plan)
-    except (OSError, InputError) as exc:
-        message = f"the decision package was not written: {_one_line(exc)}"
-        if on_warning is not None:
-            on_warning(message)
-        else:
-            import logging
-
-            logging.getLogger("harness").warning(message)
-        return None
-
-
-def render_adr_for(record: Any, *, status: str = "proposed") -> str:
-    """The ADR text of a run, without writing it (the TUI previews this)."""
-    from harness import adr
-
-    return adr.render_adr(record, status=status)

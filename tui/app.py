@@ -43,13 +43,13 @@ def _real_run(spec: DecisionSpec, *, options: Any, on_event: Any, cancel: thread
 
 
 def _real_render_adr(record: Any) -> str:
-    from harness.runner import render_adr_for
+    from harness.publish import render_adr_for
 
     return render_adr_for(record)
 
 
 def _real_write_adr(record: Any, adr_dir: Path, supersedes: Path | None) -> Path:
-    from harness.runner import write_adr_for
+    from harness.publish import write_adr_for
 
     return write_adr_for(record, adr_dir, supersedes=supersedes)
 
