@@ -24,7 +24,7 @@ SCHEMA = 1
 
 def claims_for(record: Any, adr_dir: Path) -> dict[str, Any]:
     """The claims of a finished run; paths relative to the ADR folder, so a clone elsewhere finds them."""
-    from harness.decide import NUMERIC_GATES
+    from harness.gates import NUMERIC_GATES
     from harness.spec import spec_from_dict
 
     spec = spec_from_dict(record.spec)

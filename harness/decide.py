@@ -28,11 +28,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from harness import gates
 from harness.errors import InputError
+from harness.gates import num as _num
+from harness.gates import usd as _usd
 from harness.measure.catalog import METRICS, MetricInfo
 from harness.results import CandidateVerdict, Comparison, Decision, Measurement, MetricValue, Verdict
 from harness.spec import DecisionSpec
-from harness.types import Family, Hardware, Interpretability, SkillLevel
+from harness.types import Family, Interpretability, SkillLevel
 
 if TYPE_CHECKING:
     from harness.measure.paired import FoldTest
@@ -42,26 +45,6 @@ Role = Literal["leader", "baseline"]  # what a comparison's reference is to the 
 
 
 # ---- formatting --------------------------------------------------------------------------------------------
-def _num(x: float, digits: int = 3) -> str:
-    """A measured quantity for prose: 41.2, 0.831, 2,000, 850."""
-    if abs(x) >= 10**digits:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
-
-
-def _usd(x: float, digits: int = 3) -> str:
-    return f"${x:,.2f}" if x >= 10 else f"${x:.{digits}g}"
-
-
-def _apart(fmt: Callable[[float, int], str], measured: float, limit: float) -> tuple[str, str]:
-    """Format a measured value and its limit with enough digits that they never read as equal."""
-    for digits in range(3, 8):
-        a, b = fmt(measured, digits), fmt(limit, digits)
-        if a != b:
-            return a, b
-    return a, b
-
-
 def _metric_num(x: float) -> str:
     return f"{x:.3f}" if abs(x) < 10 else f"{x:,.2f}"
 
@@ -77,79 +60,15 @@ def _with_ci(v: MetricValue) -> str:
 
 
 # ---- gates -------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class NumericGate:
-    """A numeric constraint: the spec field, the measured value it is compared with, and which side passes.
-    `reads` gives the value the gate compares (for latency the low end of the p99 CI: a gate rejects only
-    when the whole interval is over budget)."""
-
-    field: str
-    unit: str
-    reads: Callable[[Measurement], float | None]
-    passes_below: bool  # True: measured ≤ limit passes (latency, size, cost); False: ≥ (throughput)
-
-
-NUMERIC_GATES: tuple[NumericGate, ...] = (
-    NumericGate("latency_p99_ms", "ms", lambda m: m.latency.p99_low if m.latency else None, True),
-    NumericGate("throughput_rps", "rows/s", lambda m: m.throughput_rows_per_s, False),
-    NumericGate("max_model_mb", "MB", lambda m: m.size_mb, True),
-    NumericGate("budget_usd_per_1k_predictions", "USD per 1k", lambda m: m.cost_usd_per_1k, True),
-)
-
-
 def gate_violations(m: Measurement, spec: DecisionSpec) -> list[str]:
-    """Every constraint `m` breaks, each with the measured number and the limit."""
-    c = spec.constraints
-    out: list[str] = []
-    if c.latency_p99_ms is not None:
-        if m.latency is None:
-            out.append(f"p99 latency not measured (budget {_num(c.latency_p99_ms)} ms)")
-        elif m.latency.p99_low > c.latency_p99_ms:  # the whole CI exceeds the budget
-            got, limit = _apart(_num, m.latency.p99_ms, c.latency_p99_ms)
-            ci = (
-                ""
-                if m.latency.p99_ci_ms is None
-                else f" (95% CI {_num(m.latency.p99_low)}–{_num(m.latency.p99_high)} ms)"
-            )
-            out.append(f"p99 {got} ms{ci} > budget {limit} ms")
-    if c.throughput_rps is not None:
-        if m.throughput_rows_per_s is None:
-            out.append(f"throughput not measured (required {_num(c.throughput_rps)} rows/s)")
-        elif m.throughput_rows_per_s < c.throughput_rps:
-            got, limit = _apart(_num, m.throughput_rows_per_s, c.throughput_rps)
-            out.append(f"throughput {got} rows/s < required {limit} rows/s")
-    if c.max_model_mb is not None:
-        if m.size_mb is None:
-            out.append(f"model size not measured (limit {_num(c.max_model_mb)} MB)")
-        elif m.size_mb > c.max_model_mb:
-            got, limit = _apart(_num, m.size_mb, c.max_model_mb)
-            out.append(f"size {got} MB > limit {limit} MB")
-    if c.budget_usd_per_1k_predictions is not None:
-        budget = _usd(c.budget_usd_per_1k_predictions)
-        if m.cost_usd_per_1k is None:
-            out.append(f"cost per 1k predictions unknown (budget {budget})")
-        elif m.cost_usd_per_1k > c.budget_usd_per_1k_predictions:
-            got, limit = _apart(_usd, m.cost_usd_per_1k, c.budget_usd_per_1k_predictions)
-            out.append(f"cost {got} per 1k predictions > budget {limit}")
-    if c.hardware is Hardware.CPU and m.requires_gpu:
-        out.append("needs a GPU; serving hardware is cpu")
-    if c.interpretability is Interpretability.REQUIRED and not m.interpretable:
-        out.append("not interpretable; interpretability is required")
-    return out
+    """Every constraint `m` breaks, each with the measured number and the limit (harness.gates)."""
+    return gates.violations(m, spec.constraints)
 
 
 def gate_risks(m: Measurement, spec: DecisionSpec) -> list[str]:
     """Budgets that lie inside a measurement's CI: not a violation (noise could put it on either side), but a
     risk the team must see before committing."""
-    c = spec.constraints
-    out: list[str] = []
-    lat = m.latency
-    if c.latency_p99_ms is not None and lat is not None and lat.p99_low <= c.latency_p99_ms < lat.p99_high:
-        out.append(
-            f"at risk: p99 {_num(lat.p99_ms)} ms, 95% CI {_num(lat.p99_low)}–{_num(lat.p99_high)} ms, "
-            f"contains the {_num(c.latency_p99_ms)} ms budget"
-        )
-    return out
+    return gates.risks(m, spec.constraints)
 
 
 def host_warnings(measurements: Sequence[Measurement]) -> list[str]:

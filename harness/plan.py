@@ -106,7 +106,7 @@ def plan_for_spec(spec: DecisionSpec, data_path: Path | None = None) -> tuple[Pl
 
 def render_plan(plan: Plan, spec: DecisionSpec, protocol: Any) -> str:
     """The Benchmark Methodology document."""
-    from harness.adr.fmt import greater_is_better, metric_label
+    from harness.fmt import greater_is_better, metric_label
 
     label = metric_label(plan.metric)
     best = "higher" if greater_is_better(plan.metric) else "lower"
@@ -215,26 +215,9 @@ def _metric_reason(metric: str, task: str, spec: DecisionSpec) -> str:
 
 
 def _gates(spec: DecisionSpec) -> list[str]:
-    from harness.adr.fmt import fmt_budget
-    from harness.decide import NUMERIC_GATES
+    from harness.gates import plan_lines
 
-    c = spec.constraints
-    out = []
-    for gate in NUMERIC_GATES:
-        limit = getattr(c, gate.field)
-        if limit is not None:
-            side = "≤" if gate.passes_below else "≥"
-            out.append(f"* `{gate.field}`: measured {side} {fmt_budget(limit)} {gate.unit}")
-    if c.latency_p99_ms is not None:
-        out.append(
-            "  (latency: a budget inside the 95% CI of the measured p99 is *at risk*, not a rejection; "
-            "the whole interval over budget rejects)"
-        )
-    if c.hardware.value == "cpu":
-        out.append("* serving hardware: CPU (a candidate that needs a GPU is rejected)")
-    if c.interpretability.value == "required":
-        out.append("* interpretability: required (a model that is not interpretable is rejected)")
-    return out
+    return plan_lines(spec.constraints)
 
 
 def _test_design(spec: DecisionSpec, protocol: Any) -> list[str]:
@@ -264,7 +247,7 @@ def _test_design(spec: DecisionSpec, protocol: Any) -> list[str]:
 
 
 def _acceptance(spec: DecisionSpec, metric: str) -> list[str]:
-    from harness.adr.fmt import metric_label
+    from harness.fmt import metric_label
 
     margin = spec.candidates.equivalence_margin
     margin_text = (

@@ -75,7 +75,7 @@ def _unchanged(path: Path, recorded: str | None, what: str) -> Path:
 
 def checks(claims: dict[str, Any], spec: Any, result: Any) -> list[Check]:
     """Each recorded claim against the re-run: (claim, recorded, now, holds)."""
-    from harness.decide import NUMERIC_GATES
+    from harness.gates import NUMERIC_GATES
 
     out: list[Check] = []
     decision = result.decision

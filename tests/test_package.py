@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.adr import fmt
+from harness import fmt
 from harness.errors import InputError
 from harness.package import PACKAGES_DIR, render_package, write_package
 from harness.package.context import build_context
@@ -138,7 +138,7 @@ def numbers_in(markdown: str) -> list[str]:
 
 
 def _formatted(value: float) -> set[str]:
-    """Every way the package's formatting (harness.adr.fmt) can print `value`."""
+    """Every way the package's formatting (harness.fmt) can print `value`."""
     if isinstance(value, bool) or not math.isfinite(value):
         return set()
     forms = {

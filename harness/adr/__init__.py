@@ -13,10 +13,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.adr import fmt
+from harness import fmt
 from harness.adr.evidence import flip_lines, monitoring_lines, risk_lines
 from harness.adr.evidence import more_information as more_on_evidence
-from harness.adr.fmt import fmt_seconds, portable
 from harness.adr.formats import (  # noqa: F401 - re-exported: the record formats
     header_list,
     record_head,
@@ -56,6 +55,7 @@ from harness.adr.store import (  # noqa: F401 - re-exported: the store is part o
     write_adr,
 )
 from harness.errors import InputError
+from harness.fmt import fmt_seconds, portable
 from harness.record import RunRecord, spec_toml_of
 from harness.results import Decision
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.adr.fmt import cell, fmt_metric, metric_label, sentence
 from harness.evidence.model import Evidence
+from harness.fmt import cell, fmt_metric, metric_label, sentence
 from harness.record import RunRecord
 
 Bullet = tuple[str, str]  # (Good | Neutral | Bad, text)

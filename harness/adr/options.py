@@ -7,24 +7,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from harness.adr import fmt
+from harness import fmt, gates
 from harness.adr.evidence import option_bullets
-from harness.adr.fmt import (
-    fmt_budget,
+from harness.evidence.model import Evidence
+from harness.fmt import (
     fmt_int,
     fmt_mb,
     fmt_metric,
     fmt_ms,
     fmt_seconds,
-    fmt_usd,
     metric_label,
 )
-from harness.evidence.model import Evidence
 from harness.measure.catalog import SECONDARY_METRICS
 from harness.record import RunRecord
 from harness.results import CandidateVerdict, Decision, Measurement
 from harness.spec import Constraints, DecisionSpec
-from harness.types import Family, Hardware, Interpretability, SkillLevel
+from harness.types import Family, SkillLevel
 
 _DASH = "—"  # shown for a number that was not measured
 # Money is written "0.01 USD", never "$0.01": GitHub renders text between two dollar signs as math.
@@ -103,88 +101,9 @@ _Bullet = tuple[str, str]  # (Good | Neutral | Bad, text after "because")
 
 
 def _constraint_bullets(m: Measurement, c: Constraints, *, has_violations: bool) -> list[_Bullet]:
-    """Each measured number against its budget: within → Good (with headroom), over → Bad, unset → Neutral.
-    When decide already listed violations, over-budget bullets are left to those (no duplicate)."""
-    out: list[_Bullet] = []
-
-    def over(text: str) -> None:
-        if not has_violations:
-            out.append(("Bad", text))
-
-    if m.latency is not None:
-        p99 = m.latency.p99_ms
-        if c.latency_p99_ms is not None:
-            budget = c.latency_p99_ms
-            if p99 <= budget:
-                out.append(
-                    (
-                        "Good",
-                        f"its p99 latency of {fmt_ms(p99)} ms per request leaves {fmt_ms(budget - p99)} "
-                        f"ms ({fmt.pct(budget - p99, budget)}) headroom under the {fmt_budget(budget)} ms "
-                        "budget",
-                    )
-                )
-            else:
-                over(f"its p99 latency of {fmt_ms(p99)} ms exceeds the {fmt_budget(budget)} ms budget")
-        else:
-            out.append(
-                (
-                    "Neutral",
-                    f"one request takes {fmt_ms(m.latency.p50_ms)} ms at p50 and {fmt_ms(p99)} ms at p99 "
-                    "(no latency budget set)",
-                )
-            )
-    if m.throughput_rows_per_s is not None:
-        rate = m.throughput_rows_per_s
-        if c.throughput_rps is not None:
-            if rate >= c.throughput_rps:
-                out.append(
-                    (
-                        "Good",
-                        f"it sustains {fmt_int(rate)} rows/s, above the "
-                        f"{fmt_int(c.throughput_rps)} rows/s needed",
-                    )
-                )
-            else:
-                over(
-                    f"it sustains only {fmt_int(rate)} rows/s of the "
-                    f"{fmt_int(c.throughput_rps)} rows/s needed"
-                )
-        else:
-            out.append(("Neutral", f"it predicts {fmt_int(rate)} rows/s in batches"))
-    if m.size_bytes is not None:
-        size = fmt_mb(m.size_bytes)
-        if c.max_model_mb is not None:
-            if m.size_mb is not None and m.size_mb <= c.max_model_mb:
-                out.append(
-                    ("Good", f"it serializes to {size} MB, within the {fmt_budget(c.max_model_mb)} MB limit")
-                )
-            else:
-                over(f"it serializes to {size} MB, over the {fmt_budget(c.max_model_mb)} MB limit")
-        else:
-            out.append(("Neutral", f"it serializes to {size} MB"))
-    if m.cost_usd_per_1k is not None:
-        cost = fmt_usd(m.cost_usd_per_1k)
-        if c.budget_usd_per_1k_predictions is not None:
-            budget_text = fmt_budget(c.budget_usd_per_1k_predictions)
-            if m.cost_usd_per_1k <= c.budget_usd_per_1k_predictions:
-                out.append(
-                    ("Good", f"1,000 predictions cost {cost} USD, within the {budget_text} USD budget")
-                )
-            else:
-                over(f"1,000 predictions cost {cost} USD, over the {budget_text} USD budget")
-        else:
-            out.append(("Neutral", f"1,000 predictions cost {cost} USD"))
-    if m.requires_gpu and c.hardware is Hardware.CPU:
-        over("it needs a GPU and the serving hardware is CPU")
-    if c.interpretability is not Interpretability.NONE:
-        if m.interpretable:
-            out.append(("Good", f"its predictions can be explained (interpretability {c.interpretability})"))
-        elif c.interpretability is Interpretability.REQUIRED:
-            over("it is not interpretable and interpretability is required")
-        else:
-            out.append(("Bad", "it is not interpretable and interpretability is preferred"))
-    return out
+    """Each measured number against its budget (harness.gates): within → Good (with headroom), over → Bad,
+    unset → Neutral. When decide already listed violations, over-budget bullets are left to those."""
+    return gates.bullets(m, c, has_violations=has_violations)
 
 
 def _skill_bullets(m: Measurement, team: dict[str, SkillLevel]) -> list[_Bullet]:

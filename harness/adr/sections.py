@@ -8,16 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.adr import fmt
-from harness.adr.fmt import (
-    fmt_budget,
-    fmt_int,
-    fmt_metric,
-    fmt_seconds,
-    fmt_sig,
-    metric_label,
-    portable,
-)
+from harness import fmt, gates
 from harness.adr.options import (
     _DASH,
     _SEVERITY_ORDER,
@@ -27,6 +18,14 @@ from harness.adr.options import (
     _Option,
     _skill_bullets,
     _sorted_bullets,
+)
+from harness.fmt import (
+    fmt_budget,
+    fmt_metric,
+    fmt_seconds,
+    fmt_sig,
+    metric_label,
+    portable,
 )
 from harness.record import FindingRecord, RunRecord
 from harness.results import Decision
@@ -156,16 +155,9 @@ def _drivers(spec: DecisionSpec, metric: str, written: list[str] | None = None) 
     label = metric_label(metric)
     best = "highest" if fmt.greater_is_better(metric) else "lowest"
     items = [f"Quality: the {best} {label} on the test split, beating the best baseline"]
-    if c.latency_p99_ms is not None:
-        items.append(f"Latency: p99 of one request ≤ {fmt_budget(c.latency_p99_ms)} ms")
-    if c.throughput_rps is not None:
-        items.append(f"Throughput: ≥ {fmt_int(c.throughput_rps)} rows/s per serving process")
-    if c.max_model_mb is not None:
-        items.append(f"Size: serialized model (and index) ≤ {fmt_budget(c.max_model_mb)} MB")
+    items += gates.drivers(c)
     if c.labelled_examples is not None:
         items.append(f"Labelled data: at most {c.labelled_examples:,} labelled examples for training")
-    if c.budget_usd_per_1k_predictions is not None:
-        items.append(f"Cost: ≤ {fmt_budget(c.budget_usd_per_1k_predictions)} USD per 1,000 predictions")
     # defaults the team never wrote are not its requirements (older records: a value other than the default)
     stated = (
         set(written)

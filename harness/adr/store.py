@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.adr import fmt, formats
+from harness import fmt
+from harness.adr import formats
 from harness.errors import InputError
 from harness.fileio import replace_atomically as _replace_atomically
 from harness.spec import DecisionSpec, spec_from_toml

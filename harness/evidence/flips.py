@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from harness.decide import NUMERIC_GATES, NumericGate, decide
+from harness.decide import decide
 from harness.evidence.model import Flip
+from harness.gates import NUMERIC_GATES, NumericGate
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
 from harness.types import KNOWN_SKILLS, Hardware, Interpretability, SkillLevel
@@ -38,8 +39,8 @@ def _fmt(x: float) -> str:
 def numeric_flips(ms: list[Measurement], spec: DecisionSpec, metric: str, now: str | None) -> list[Flip]:
     out: list[Flip] = []
     for gate in NUMERIC_GATES:
-        if gate.field == "budget_usd_per_1k_predictions" and spec.constraints.hardware_usd_per_hour is None:
-            continue
+        if gate.needs is not None and getattr(spec.constraints, gate.needs) is None:
+            continue  # e.g. no cost without a hardware price
         out += _gate_flips(gate, ms, spec, metric, now)
     return out
 

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.adr import fmt
+from harness import fmt
 from harness.adr.options import FAMILY_SHORT as ADR_FAMILY_SHORT
 from harness.adr.options import VERDICT_WORDS as ADR_VERDICT_WORDS
 from harness.errors import InputError

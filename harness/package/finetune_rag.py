@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.adr import fmt
+from harness import fmt
 from harness.package.context import VERDICT_WORDS, Context, because_text
 from harness.package.readings import curve_sentence, monitoring_signals, stale_mode
 from harness.package.scoring import MAX_COMPLEXITY

@@ -4,7 +4,7 @@ how the summary relates to what the ADR decided."""
 
 from __future__ import annotations
 
-from harness.adr import fmt
+from harness import fmt
 from harness.package.context import FAMILY_SHORT, VERDICT_WORDS, Context, because_text
 from harness.package.scoring import HOW, Row, Scorecard, score_candidates
 from harness.spec import WEIGHT_KEYS

@@ -3,7 +3,7 @@ documents and the decision log, so a reader lands on one page and finds the whol
 
 from __future__ import annotations
 
-from harness.adr import fmt
+from harness import fmt
 from harness.package import finetune_rag, framework, training
 from harness.package.context import Context
 

@@ -3,7 +3,7 @@ still paying?), the stale-model failure mode and the monitoring signals (when to
 
 from __future__ import annotations
 
-from harness.adr import fmt
+from harness import fmt
 from harness.evidence.model import FailureMode, LearningCurve
 from harness.package.context import Context
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harness.adr import fmt
+from harness import fmt
 from harness.package.context import Context
 from harness.results import Measurement
 from harness.spec import WEIGHT_KEYS

@@ -4,7 +4,7 @@ when to retrain. Read off the run record; nothing is re-measured."""
 
 from __future__ import annotations
 
-from harness.adr import fmt
+from harness import fmt
 from harness.package.context import FAMILY_SHORT, Context
 from harness.package.readings import curve_sentence, monitoring_signals, stale_mode
 from harness.results import Measurement

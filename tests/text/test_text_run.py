@@ -7,7 +7,7 @@ from types import ModuleType
 
 import pytest
 
-from harness.adr.fmt import fmt_metric, metric_label
+from harness.fmt import fmt_metric, metric_label
 from harness.runner import RunOptions, run
 from harness.spec import spec_from_toml
 

@@ -1,5 +1,5 @@
-"""Formatting shared by the ADR's sections: numbers as every table prints them, Markdown-safe cells and code,
-machine-independent paths, metric labels."""
+"""Formatting shared by the ADR, the decision package and the gates: numbers as every table prints them,
+Markdown-safe cells and code, machine-independent paths, metric labels."""
 
 from __future__ import annotations
 
