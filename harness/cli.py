@@ -27,9 +27,11 @@ from harness.errors import BlockedByAudit, InputError, OutputError, RunInterrupt
 
 app = typer.Typer(
     name="harness",
-    help="Measure every model family on your data, gate on your constraints, record the decision as an ADR.",
+    help="Measure every model family on your data, gate on your constraints, record the decision as an "
+    "ADR.\n\nShell completion: `harness --install-completion` (bash, zsh, fish, PowerShell; detected), or "
+    "`harness --show-completion SHELL` to print the script and install it yourself.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 adr_app = typer.Typer(

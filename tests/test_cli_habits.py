@@ -300,3 +300,23 @@ def test_blocked_by_the_audit_has_its_own_exit_code(tmp_path: Path) -> None:
     assert report["schema"] == AUDIT_SCHEMA and report["blocked"] and report["exit_code"] == 1
     leak = next(f for f in report["findings"] if f["code"] == "leakage:leak")
     assert leak["blocks"] and leak["severity"] == "blocking" and leak["evidence"]["value"] >= 0.98
+
+
+def test_shell_completion_is_offered_and_completes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--install-completion` / `--show-completion` are on (typer's) and named in `harness --help`; the bash
+    script prints, and the completion it calls back into answers with archbench's own commands and options."""
+    shown = runner.invoke(app, ["--help"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "--install-completion" in shown.stdout and "--show-completion" in shown.stdout
+    assert "Shell completion: `harness --install-completion`" in shown.stdout
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    script = runner.invoke(app, ["--show-completion", "bash"], prog_name="harness")
+    assert script.exit_code == 0, script.output
+    assert "_HARNESS_COMPLETE=complete_bash" in script.stdout
+    assert "complete -o default -F _harness_completion harness" in script.stdout
+    for words, cword, expected in (("harness ad", 1, "adr"), ("harness adr su", 2, "supersede")):
+        env = {"_HARNESS_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        completed = runner.invoke(app, [], prog_name="harness", env=env)
+        assert completed.stdout.split() == [expected], completed.output
+    env = {"_HARNESS_COMPLETE": "complete_bash", "COMP_WORDS": "harness run --exec", "COMP_CWORD": "2"}
+    assert "--executor" in runner.invoke(app, [], prog_name="harness", env=env).stdout.split()
