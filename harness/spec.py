@@ -93,37 +93,50 @@ class Constraints(_Strict):
     latency_p99_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = Field(
         None,
         examples=[50],
+        title="Latency p99 (ms)",
         description="Budget for the 99th-percentile latency of one request (batch of one), in ms.",
     )
     throughput_rps: Annotated[float, Field(gt=0, le=1e8)] | None = Field(
         None,
         examples=[200],
+        title="Throughput (rows/s)",
         description="Rows per second one serving process must sustain (measured on batches).",
     )
     max_model_mb: Annotated[float, Field(gt=0, le=1e6)] | None = Field(
         None,
         examples=[100],
+        title="Max model size (MB)",
         description="Largest serialized model (and index) the deployment accepts, in MB.",
     )
     labelled_examples: Annotated[int, Field(ge=10, le=10_000_000_000)] | None = Field(
         None,
         examples=[5000],
+        title="Labelled examples",
         description="Labelled examples the team has or can afford; training uses at most this many.",
     )
     budget_usd_per_1k_predictions: Annotated[float, Field(ge=0, le=10_000)] | None = Field(
-        None, examples=[0.05], description="Most the team will pay per 1,000 predictions, in USD."
+        None,
+        examples=[0.05],
+        title="Budget (USD / 1k pred.)",
+        description="Most the team will pay per 1,000 predictions, in USD.",
     )
-    hardware: Hardware = Field(Hardware.CPU, description="Serving hardware: cpu or gpu.")
+    hardware: Hardware = Field(Hardware.CPU, title="Hardware", description="Serving hardware: cpu or gpu.")
     hardware_usd_per_hour: Annotated[float, Field(ge=0, le=1_000)] | None = Field(
-        None, examples=[0.5], description="Price of one serving machine per hour, in USD; prices predictions."
+        None,
+        examples=[0.5],
+        title="Hardware (USD / hour)",
+        description="Price of one serving machine per hour, in USD; prices predictions.",
     )
-    privacy: Privacy = Field(Privacy.NO_EXTERNAL_API, description="May inference data leave the premises?")
+    privacy: Privacy = Field(
+        Privacy.NO_EXTERNAL_API, title="Privacy", description="May inference data leave the premises?"
+    )
     interpretability: Interpretability = Field(
-        Interpretability.NONE, description="none, preferred or required."
+        Interpretability.NONE, title="Interpretability", description="none, preferred or required."
     )
     knowledge_freshness_days: Annotated[int, Field(ge=0, le=36_500)] | None = Field(
         None,
         examples=[30],
+        title="Knowledge freshness (days)",
         description="How stale the model's knowledge may get, in days (text/QA decisions).",
     )
 
