@@ -26,7 +26,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.candidates.base import Split, Task  # noqa: E402
+from harness.dataset import Split, Task  # noqa: E402
 from harness.measure.oos import oos_scores  # noqa: E402
 from harness.measure.quality import score  # noqa: E402
 from harness.types import TaskKind  # noqa: E402

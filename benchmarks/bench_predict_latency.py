@@ -28,12 +28,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.candidates import (
-    Split,
-    Task,
-    _tabular,
-    create,
-)
+from harness.candidates import create
+from harness.dataset import Split, Task
+from harness.threads import training_threads
 from harness.types import TaskKind
 
 NUMERIC = [f"num_{i}" for i in range(10)]
@@ -112,7 +109,7 @@ def main() -> None:
     batch = test.X.head(10_000)
     print(
         f"{args.rows} rows ({len(train)} train / {len(dev)} dev / {len(test)} test), {cores} cores, "
-        f"load average {os.getloadavg()[0]:.1f}, auto threads now {_tabular.training_threads()}"
+        f"load average {os.getloadavg()[0]:.1f}, auto threads now {training_threads()}"
     )
 
     from sklearn.metrics import roc_auc_score

@@ -423,7 +423,7 @@ class RayExecutor:
 
     def _submit(self, name: str, seed: int) -> None:
         from harness.candidates import registry
-        from harness.candidates._tabular import training_threads
+        from harness.threads import training_threads
 
         if (name, seed) in self._pending:
             return

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Split
+from harness.dataset import Split
 from harness.spec import DecisionSpec
 
 FOLDS_SMALL, FOLDS_MEDIUM = 5, 3

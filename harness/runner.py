@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from harness import events as ev
+from harness.decide import decide
 from harness.errors import InputError, RunCancelled, one_line
 from harness.fitting import Fitted, cuda_available, failed_measurement, fit_and_score
 from harness.publish import write_adr_or_keep, write_record_or_keep
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
+from harness.trials import interruptible, run_trial, trial_machinery
 from harness.types import TaskKind
 
 
@@ -40,6 +42,7 @@ class RunOptions:
     workers: int | None = None  # local executor: trials at once; None: what the machine allows
     replay_trials: dict[str, int] | None = None  # candidate → tuning trials, time limit lifted (verify)
     mlflow: str | None = None  # --mlflow: tracking URI or folder ("": mlruns/ beside runs_dir); None: spec's
+    supersede_same: bool = True  # the ADR supersedes one in force for the same spec/title
 
 
 @dataclass
@@ -73,6 +76,18 @@ class _Steps:
         self.emit(ev.StepFinished(name, seconds))
 
 
+@dataclass
+class _Run:
+    """What every phase of one run shares."""
+
+    spec: DecisionSpec
+    options: RunOptions
+    emit: Callable[[ev.Event], None]
+    steps: _Steps
+    cancel: threading.Event
+    run_id: str
+
+
 def run(
     spec: DecisionSpec,
     *,
@@ -84,32 +99,131 @@ def run(
     `InputError` (or `BlockedByAudit`) before any training and any write. After training the record is written
     first, then the ADR; when either write fails, `OutputError` says where the finished results were kept. A
     run in which no candidate finished writes its record but no ADR."""
-    from harness import audit, data
     from harness import record as rec
     from harness.candidates import registry
-    from harness.decide import decide
-
-    options = options or RunOptions()
-    cancel = cancel or threading.Event()
-    emit: Callable[[ev.Event], None] = on_event or (lambda _e: None)
-    steps = _Steps(emit)
-    t_start = time.perf_counter()
-    run_id = options.resume or rec.new_run_id()
-
-    # ---- output folders, data, audit, split: everything that can reject the input, before any training --
     from harness.outputs import check_run_outputs
 
+    options = options or RunOptions()
+    emit: Callable[[ev.Event], None] = on_event or (lambda _e: None)
+    r = _Run(
+        spec, options, emit, _Steps(emit), cancel or threading.Event(), options.resume or rec.new_run_id()
+    )
+    t_start = time.perf_counter()
+
+    # ---- everything that can reject the input, before any training -------------------------------------
     check_run_outputs(options.runs_dir, options.adr_dir if options.write_adr else None)
-    with steps.step("data", "load and validate"):
-        prepared = data.prepare(spec, options.data_path)
-        task = prepared.task
-        emit(ev.Log(f"{prepared.df.height:,} rows × {prepared.df.width} columns; task {task.kind}"))
+    prepared, findings, splits = _inputs(r)
+    task = prepared.task
+    metric = spec.metric_for(task.kind)
+    candidates, skipped = registry.select_with_skipped(spec, task)
+    if not candidates:
+        raise InputError(
+            "no candidate applies to this task with the spec's include/exclude",
+            where="[candidates]",
+            fix="widen candidates.include or remove entries from candidates.exclude",
+        )
+    emit(ev.RunStarted(r.run_id, spec.title, tuple(c.name for c in candidates)))
+    protocol, folds, full_protocol = _protocol(r, prepared, splits)
+
+    # ---- candidates: tune, fit and score, each isolated; then time them together ------------------------
+    executor, log = trial_machinery(spec, splits, metric, protocol, folds, full_protocol, r.run_id, options)
+    plan = _plan(spec, prepared, candidates, protocol, options, emit)  # the input is good: plan, then train
+    measurements: list[Measurement] = [failed_measurement(c, "skipped", why) for c, why in skipped]
+    fitted, cancelled = _candidates(r, candidates, executor, log, measurements)
+    if fitted and not cancelled:
+        _time(r, fitted, splits)
+
+    # ---- the decision and what it rests on -----------------------------------------------------------------
+    names = [c.name for c in candidates]
+    decision, evidence, seed_runs = _decide(
+        r, measurements, fitted, names, splits, metric, protocol, folds, full_protocol, cancelled
+    )
+    fitted.clear()
+    gc.collect()
+
+    record = rec.build_record(
+        run_id=r.run_id,
+        spec=spec,
+        prepared=prepared,
+        splits=splits,
+        findings=findings,
+        measurements=measurements,
+        decision=decision,
+        command=options.command or rec.command_line(),
+        timings=r.steps.timings,
+        cancelled=cancelled,
+    )
+    record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
+    if options.replay_trials:
+        record.protocol["replayed_trials"] = dict(options.replay_trials)
+    record.seed_runs, record.evidence = seed_runs, evidence
+    record.plan = _plan_facts(plan, spec, record, options) if plan is not None else record.plan
+    record_path, adr_path = _publish(r, record, finished=any(m.ok for m in measurements), cancelled=cancelled)
+    seconds = time.perf_counter() - t_start
+    emit(ev.RunFinished(r.run_id, str(record_path), str(adr_path) if adr_path else None, seconds, cancelled))
+    return RunResult(
+        run_id=r.run_id,
+        spec=spec,
+        record=record,
+        measurements=measurements,
+        decision=decision,
+        findings=findings,
+        record_path=record_path,
+        adr_path=adr_path,
+        cancelled=cancelled,
+        timings=dict(r.steps.timings),
+    )
+
+
+def _decide(
+    r: _Run,
+    measurements: list[Measurement],
+    fitted: dict[str, tuple[Fitted, Measurement]],
+    names: list[str],
+    splits: Any,
+    metric: str,
+    protocol: Any,
+    folds: list[Any],
+    full_protocol: bool,
+    cancelled: bool,
+) -> tuple[Decision | None, Any, list[dict[str, Any]]]:
+    """The decision, the evidence beside it, and the selection repeated with each further seed."""
+    with r.steps.step("decide"):
+        decision = decide(measurements, r.spec, metric=metric) if measurements else None
+    evidence = None
+    if decision is not None and fitted and not cancelled:
+        with r.steps.step(
+            "evidence", "slices, calibration, failure modes, flips, robustness, learning curves"
+        ):
+            evidence = _evidence(
+                fitted, measurements, decision, splits, r.spec, metric, folds, r.steps.timings, r.emit
+            )
+    seed_runs: list[dict[str, Any]] = []
+    if decision is not None and len(protocol.seeds) > 1 and not cancelled:
+        fitted.clear()  # the first seed's models are done with: free them before training more
+        gc.collect()
+        with r.steps.step("seeds", f"selection repeated with {len(protocol.seeds) - 1} more seed(s)"):
+            seed_runs = _other_seeds(
+                decision, measurements, names, splits, metric, protocol, full_protocol, r
+            )
+    if decision is not None:
+        r.emit(ev.DecisionMade(decision))
+    return decision, evidence, seed_runs
+
+
+def _inputs(r: _Run) -> tuple[Any, list[Any], Any]:
+    """Load and validate the data, audit it and split it; a blocking finding stops the run here."""
+    from harness import audit, data
+    from harness.measure.judge import validate_models
+
+    emit, spec = r.emit, r.spec
+    with r.steps.step("data", "load and validate"):
+        prepared = data.prepare(spec, r.options.data_path)
+        emit(ev.Log(f"{prepared.df.height:,} rows × {prepared.df.width} columns; task {prepared.task.kind}"))
         for note in prepared.notes:
             emit(ev.Log(note))
-        from harness.measure.judge import validate_models
-
         validate_models(spec)  # [models] judge_path: a model folder of another family than the generator
-    with steps.step("audit", "duplicates, leakage, conflicts, coverage"):
+    with r.steps.step("audit", "duplicates, leakage, conflicts, coverage"):
         findings, splits = audit_and_split(prepared, spec)
         for finding in findings:
             emit(ev.FindingRaised(finding))
@@ -119,48 +233,44 @@ def run(
         audit.check_blocking(findings, spec)
     for note in splits.notes:
         emit(ev.Log(note))
+    return prepared, findings, splits
 
-    metric = spec.metric_for(task.kind)
-    candidates, skipped = registry.select_with_skipped(spec, task)
-    if not candidates:
-        raise InputError(
-            "no candidate applies to this task with the spec's include/exclude",
-            where="[candidates]",
-            fix="widen candidates.include or remove entries from candidates.exclude",
-        )
-    emit(ev.RunStarted(run_id, spec.title, tuple(c.name for c in candidates)))
 
-    # ---- the protocol, fixed before anything trains ----------------------------------------------------
+def _protocol(r: _Run, prepared: Any, splits: Any) -> tuple[Any, list[Any], bool]:
+    """The evaluation protocol, fixed before anything trains: (protocol, CV folds, whether folds are used)."""
+    from harness.evidence import check_options
     from harness.protocol import cv_folds, fix_protocol
 
+    spec, task = r.spec, prepared.task
     golden = prepared.golden_path.name if prepared.golden_path is not None else None
     protocol = fix_protocol(spec, splits, golden=golden)
     full_protocol = task.kind is not TaskKind.QA and not task.text_columns
     folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
     for line in protocol.describe():
-        emit(ev.Log(f"protocol: {line}"))
-    from harness.evidence import check_options
-
+        r.emit(ev.Log(f"protocol: {line}"))
     check_options(spec, list(prepared.df.columns), list(task.numeric_columns))
     if not full_protocol:
-        emit(
+        r.emit(
             ev.Log(
                 "protocol: text and QA families are fitted once on train (early stopping on dev), not tuned"
             )
         )
+    return protocol, folds, full_protocol
 
-    # ---- candidates: tune, fit and score, each isolated; then time them together ------------------------
-    measurements: list[Measurement] = [failed_measurement(c, "skipped", reason) for c, reason in skipped]
+
+def _candidates(
+    r: _Run, candidates: list[Any], executor: Any, log: Any, measurements: list[Measurement]
+) -> tuple[dict[str, tuple[Fitted, Measurement]], bool]:
+    """Every candidate's trial, in registry order, appended to `measurements`; (fitted models, cancelled)."""
+    spec, emit = r.spec, r.emit
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
-    executor, log = _trial_machinery(spec, splits, metric, protocol, folds, full_protocol, run_id, options)
-    plan = _plan(spec, prepared, candidates, protocol, options, emit)  # the input is good: plan, then train
     if hasattr(executor, "prefetch"):  # a cluster or a worker pool runs the missing trials side by side
         runnable = [c for c in candidates if not (getattr(c, "requires_gpu", False) and not cuda_available())]
         executor.prefetch([c.name for c in runnable if not log.has(c.name, spec.seed)], spec.seed)
-    with steps.step("candidates", f"{len(candidates)} candidates"), _interruptible(executor, log, run_id):
+    with r.steps.step("candidates", f"{len(candidates)} candidates"), interruptible(executor, log, r.run_id):
         for candidate in candidates:
-            if cancel.is_set():
+            if r.cancel.is_set():
                 cancelled = True
                 break
             emit(ev.CandidateStarted(candidate.name, str(candidate.family)))
@@ -170,7 +280,7 @@ def run(
                 emit(ev.CandidateFinished(candidate.name, m))
                 continue
             try:
-                m, model = _run_trial(executor, log, candidate.name, spec.seed, emit, cancel)
+                m, model = run_trial(executor, log, candidate.name, spec.seed, emit, r.cancel)
             except RunCancelled:
                 cancelled, model = True, None
                 m = failed_measurement(candidate, "cancelled", "cancelled by the user before it finished")
@@ -182,115 +292,71 @@ def run(
             gc.collect()
             if cancelled:
                 break
-    if fitted and not cancelled:
-        from harness.measure.measurement import time_candidates
+    return fitted, cancelled
 
-        with steps.step("timing", f"latency of {len(fitted)} candidates in interleaved rounds"):
-            try:
-                time_candidates({n: (f.model, m) for n, (f, m) in fitted.items()}, splits.test, spec=spec)
-            except Exception as exc:  # timing failed for every candidate: record it, keep the scores
-                for _model, m in fitted.values():
-                    m.details["timing_error"] = one_line(exc)
-                emit(ev.Log(f"timing failed: {one_line(exc)}", level="warning"))
 
-    with steps.step("decide"):
-        decision = decide(measurements, spec, metric=metric) if measurements else None
-    if decision is not None and fitted and not cancelled:
-        with steps.step("evidence", "slices, calibration, failure modes, flips, robustness, learning curves"):
-            evidence = _evidence(
-                fitted, measurements, decision, splits, spec, metric, folds, steps.timings, emit
-            )
-    else:
-        evidence = None
-    fitted.clear()
-    gc.collect()
-    seed_runs: list[dict[str, Any]] = []
-    if decision is not None and len(protocol.seeds) > 1 and not cancelled:
-        with steps.step("seeds", f"selection repeated with {len(protocol.seeds) - 1} more seed(s)"):
-            seed_runs = _other_seeds(
-                decision,
-                measurements,
-                [c.name for c in candidates],
-                splits,
-                spec,
-                metric,
-                protocol,
-                full_protocol,
-                cancel,
-                emit,
-            )
-    if decision is not None:
-        emit(ev.DecisionMade(decision))
+def _time(r: _Run, fitted: dict[str, tuple[Fitted, Measurement]], splits: Any) -> None:
+    """Latency of every fitted model in interleaved rounds, here, once no trial is training."""
+    from harness.measure.measurement import time_candidates
 
-    record = rec.build_record(
-        run_id=run_id,
-        spec=spec,
-        prepared=prepared,
-        splits=splits,
-        findings=findings,
-        measurements=measurements,
-        decision=decision,
-        command=options.command or rec.command_line(),
-        timings=steps.timings,
-        cancelled=cancelled,
-    )
-    record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
-    if options.replay_trials:
-        record.protocol["replayed_trials"] = dict(options.replay_trials)
-    record.seed_runs = seed_runs
-    record.evidence = evidence
-    if plan is not None:
-        from harness.plan import deviations
+    with r.steps.step("timing", f"latency of {len(fitted)} candidates in interleaved rounds"):
+        try:
+            time_candidates({n: (f.model, m) for n, (f, m) in fitted.items()}, splits.test, spec=r.spec)
+        except Exception as exc:  # timing failed for every candidate: record it, keep the scores
+            for _model, m in fitted.values():
+                m.details["timing_error"] = one_line(exc)
+            r.emit(ev.Log(f"timing failed: {one_line(exc)}", level="warning"))
 
-        plan_file, facts, written = plan
-        record.plan = {
-            "path": plan_file.relative_to(options.adr_dir).as_posix(),
-            "fingerprint": facts.spec_fingerprint,
-            "created_at": facts.created_at.isoformat(),
-            "written_by_run": written,
-            "deviations": deviations(facts, spec, record),
-        }
-    # ---- the record first, then the ADR that cites it (each written atomically) -------------------------
-    record.timings = dict(steps.timings)
+
+def _plan_facts(
+    plan: tuple[Path, Any, bool], spec: DecisionSpec, record: Any, options: RunOptions
+) -> dict[str, Any]:
+    """The plan the run followed, for the record: where, which, and every deviation from it."""
+    from harness.plan import deviations
+
+    plan_file, facts, written = plan
+    return {
+        "path": plan_file.relative_to(options.adr_dir).as_posix(),
+        "fingerprint": facts.spec_fingerprint,
+        "created_at": facts.created_at.isoformat(),
+        "written_by_run": written,
+        "deviations": deviations(facts, spec, record),
+    }
+
+
+def _publish(r: _Run, record: Any, *, finished: bool, cancelled: bool) -> tuple[Path, Path | None]:
+    """The record first, then the ADR that cites it (each written atomically), then MLflow when asked.
+    Nothing finished, or cancelled: the record says why and there is no ADR."""
+    from harness import record as rec
+    from harness.tracking import log_to_mlflow, run_uri
+
+    options, emit = r.options, r.emit
+    record.timings = dict(r.steps.timings)
     record_path = write_record_or_keep(record, options.runs_dir)
     adr_path: Path | None = None
-    finished = any(m.ok for m in measurements)  # nothing finished: the record says why, there is no decision
-    if options.write_adr and decision is not None and not cancelled and finished:
-        with steps.step("adr", "write the decision record"):
+    if options.write_adr and record.decision is not None and not cancelled and finished:
+        with r.steps.step("adr", "write the decision record"):
             adr_path = write_adr_or_keep(
                 record,
                 options.adr_dir,
                 options.adr_status,
                 record_path,
                 on_warning=lambda message: emit(ev.Log(message, level="warning")),
+                supersede_same=options.supersede_same,
+                on_note=lambda message: emit(ev.Log(message)),
             )
             record.adr_path = str(adr_path)
             emit(ev.AdrWritten(str(adr_path)))
-        record.timings = dict(steps.timings)
+        record.timings = dict(r.steps.timings)
         try:
             rec.write_record(record, options.runs_dir)  # again, now naming its ADR
         except OSError as exc:
             emit(
                 ev.Log(f"the run record could not be updated with the ADR's path: {one_line(exc)}", "warning")
             )
-    from harness.tracking import log_to_mlflow, run_uri
-
-    if (mlflow_uri := run_uri(options.mlflow, spec, options.runs_dir)) is not None:  # a failure: a warning
+    if (mlflow_uri := run_uri(options.mlflow, r.spec, options.runs_dir)) is not None:  # a failure: a warning
         log_to_mlflow(mlflow_uri, record, record_path, adr_path, emit=emit)
-    seconds = time.perf_counter() - t_start
-    emit(ev.RunFinished(run_id, str(record_path), str(adr_path) if adr_path else None, seconds, cancelled))
-    return RunResult(
-        run_id=run_id,
-        spec=spec,
-        record=record,
-        measurements=measurements,
-        decision=decision,
-        findings=findings,
-        record_path=record_path,
-        adr_path=adr_path,
-        cancelled=cancelled,
-        timings=dict(steps.timings),
-    )
+    return record_path, adr_path
 
 
 def _plan(
@@ -323,79 +389,6 @@ def _plan(
         ) from None
     emit(ev.Log(f"plan: no plan for this spec; wrote {path} before training"))
     return path, facts, True
-
-
-def _trial_machinery(
-    spec: DecisionSpec,
-    splits: Any,
-    metric: str,
-    protocol: Any,
-    folds: list[Any],
-    full_protocol: bool,
-    run_id: str,
-    options: RunOptions,
-) -> tuple[Any, Any]:
-    """The executor that runs the trials (tables: worker processes unless `inline`; text and QA: here, their
-    models hold native handles) and the run's trial log (opened for a resume, or started)."""
-    from harness.executor import TrialContext, make_executor
-    from harness.trials import TrialLog
-
-    context = TrialContext(
-        splits, spec, metric, protocol, folds if full_protocol else None, replay=options.replay_trials
-    )
-    kind = options.executor if full_protocol else "inline"
-    executor = make_executor(
-        kind, context, memory_mb=options.memory_mb, address=options.address, workers=options.workers
-    )
-    try:
-        log = TrialLog(Path(options.runs_dir) / run_id, spec.to_toml(), resume=options.resume is not None)
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the trial log ({exc.strerror or exc})",
-            where=str(options.runs_dir),
-            fix="pass --out-dir a folder you can write to",
-        ) from None
-    return executor, log
-
-
-def _run_trial(
-    executor: Any, log: Any, name: str, seed: int, emit: Callable[[ev.Event], None], cancel: threading.Event
-) -> tuple[Measurement, Fitted | None]:
-    """One trial: from the trial log when a resumed run already finished it, else on the executor (and then
-    into the log)."""
-    kept = log.load(name, seed)
-    if kept is not None:
-        emit(ev.Log(f"{name}: kept from the trial log (resumed run)"))
-        return kept.measurement, kept.fitted
-    t0 = time.perf_counter()
-    outcome = executor.run(name, seed, emit=emit, cancel=cancel)
-    if outcome.measurement.status in ("ok", "failed", "timed_out"):
-        log.save(name, seed, outcome, time.perf_counter() - t0)
-    return outcome.measurement, outcome.fitted
-
-
-@contextmanager
-def _interruptible(executor: Any, log: Any, run_id: str) -> Iterator[None]:
-    """Ctrl-C (and SIGTERM, turned into the same) stops the trial in progress and keeps the finished ones."""
-    import signal
-
-    from harness.errors import RunInterrupted
-
-    def on_term(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    except KeyboardInterrupt:
-        executor.close()
-        raise RunInterrupted(run_id, len(log.finished()), str(log.folder)) from None
-    finally:
-        executor.close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
@@ -431,17 +424,16 @@ def _other_seeds(
     measurements: list[Measurement],
     names: list[str],
     splits: Any,
-    spec: DecisionSpec,
     metric: str,
     protocol: Any,
     full_protocol: bool,
-    cancel: threading.Event,
-    emit: Callable[[ev.Event], None],
+    r: _Run,
 ) -> list[dict[str, Any]]:
     """Repeat tuning, fitting, scoring and the decision with each further seed (model seeds, CV folds and the
     test resamples change; the split and the test rows do not). Serving figures (latency, throughput, cost,
     size) are the first seed's: a seed does not change how fast a model family serves. Returns one summary
     per seed, the first included."""
+    spec, cancel, emit = r.spec, r.cancel, r.emit
     from harness.candidates import registry
     from harness.decide import decide
     from harness.protocol import cv_folds

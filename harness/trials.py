@@ -6,6 +6,9 @@ spec is refused), `log.jsonl` (one line per finished trial: candidate, seed, sta
 pickle per trial with its measurement and fitted model. Files are written atomically (temp file + rename),
 so a trial is either wholly in the log or not at all. The pickles are this run's own output, read back only
 by a resume of the same run from the same folder.
+
+Here too: the executor and trial log a run uses, one trial run through them (kept from the log on a resume),
+and Ctrl-C / SIGTERM turned into `RunInterrupted` with the finished trials kept.
 """
 
 from __future__ import annotations
@@ -13,11 +16,20 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from harness import events as ev
 from harness.errors import InputError
 from harness.fileio import replace_atomically
+
+if TYPE_CHECKING:
+    from harness.fitting import Fitted
+    from harness.results import Measurement
 
 TRIALS_DIR = "trials"
 
@@ -84,3 +96,75 @@ class TrialLog:
         if not log.exists():
             return []
         return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def trial_machinery(
+    spec: Any,
+    splits: Any,
+    metric: str,
+    protocol: Any,
+    folds: list[Any],
+    full_protocol: bool,
+    run_id: str,
+    options: Any,  # harness.runner.RunOptions
+) -> tuple[Any, Any]:
+    """The executor that runs the trials (tables: worker processes unless `inline`; text and QA: here, their
+    models hold native handles) and the run's trial log (opened for a resume, or started)."""
+    from harness.executor import TrialContext, make_executor
+
+    context = TrialContext(
+        splits, spec, metric, protocol, folds if full_protocol else None, replay=options.replay_trials
+    )
+    kind = options.executor if full_protocol else "inline"
+    executor = make_executor(
+        kind, context, memory_mb=options.memory_mb, address=options.address, workers=options.workers
+    )
+    try:
+        log = TrialLog(Path(options.runs_dir) / run_id, spec.to_toml(), resume=options.resume is not None)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the trial log ({exc.strerror or exc})",
+            where=str(options.runs_dir),
+            fix="pass --out-dir a folder you can write to",
+        ) from None
+    return executor, log
+
+
+def run_trial(
+    executor: Any, log: Any, name: str, seed: int, emit: Callable[[ev.Event], None], cancel: threading.Event
+) -> tuple[Measurement, Fitted | None]:
+    """One trial: from the trial log when a resumed run already finished it, else on the executor (and then
+    into the log)."""
+    kept = log.load(name, seed)
+    if kept is not None:
+        emit(ev.Log(f"{name}: kept from the trial log (resumed run)"))
+        return kept.measurement, kept.fitted
+    t0 = time.perf_counter()
+    outcome = executor.run(name, seed, emit=emit, cancel=cancel)
+    if outcome.measurement.status in ("ok", "failed", "timed_out"):
+        log.save(name, seed, outcome, time.perf_counter() - t0)
+    return outcome.measurement, outcome.fitted
+
+
+@contextmanager
+def interruptible(executor: Any, log: Any, run_id: str) -> Iterator[None]:
+    """Ctrl-C (and SIGTERM, turned into the same) stops the trial in progress and keeps the finished ones."""
+    import signal
+
+    from harness.errors import RunInterrupted
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        executor.close()
+        raise RunInterrupted(run_id, len(log.finished()), str(log.folder)) from None
+    finally:
+        executor.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.candidates.base import Split, TrainingHooks
+from harness.candidates.base import TrainingHooks
+from harness.dataset import Split
 from harness.errors import CandidateTimeout, RunCancelled
 from harness.measure.catalog import METRICS
 from harness.protocol import EvaluationProtocol, subset

@@ -12,7 +12,8 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from harness.candidates.base import BaseCandidate, Predictions, Split
+from harness.candidates.base import BaseCandidate
+from harness.dataset import Predictions, Split
 from harness.types import Family
 
 ENV = ",".join(

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from harness import data
-from harness.candidates.base import Split, Task
+from harness.dataset import Split, Task
 from harness.errors import InputError
 from harness.protocol import EvaluationProtocol, cv_folds, fix_protocol
 from harness.runner import RunOptions, audit_and_split, run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split, Task
+from harness.dataset import Predictions, Split, Task
 from harness.evidence.context import EvidenceContext
 from harness.evidence.robustness import measure_robustness
 from harness.results import Decision, Measurement

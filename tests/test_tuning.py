@@ -13,7 +13,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from harness.candidates.base import BaseCandidate, Predictions, Split, Task, TrainingHooks
+from harness.candidates.base import BaseCandidate, TrainingHooks
+from harness.dataset import Predictions, Split, Task
 from harness.errors import RunCancelled
 from harness.protocol import EvaluationProtocol, cv_folds
 from harness.tuning import TuningOutcome, default_params, tune

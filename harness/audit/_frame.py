@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from harness.candidates.base import Task
+from harness.dataset import Task
 from harness.errors import InputError
 from harness.spec import DecisionSpec
 from harness.types import TaskKind

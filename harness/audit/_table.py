@@ -22,7 +22,7 @@ from harness.audit.duplicates import (
 from harness.audit.entities import entity_findings
 from harness.audit.findings import Finding, resolve, sort_findings
 from harness.audit.leakage import leakage_findings, time_leakage_findings
-from harness.candidates.base import Split, Task
+from harness.dataset import Split, Task
 from harness.errors import InputError
 from harness.spec import DecisionSpec
 from harness.types import TaskKind

@@ -12,7 +12,7 @@ import polars as pl
 
 from harness.audit._frame import collect, is_categorical, is_numeric
 from harness.audit.findings import Finding
-from harness.candidates.base import Task
+from harness.dataset import Task
 from harness.errors import InputError
 from harness.spec import DecisionSpec
 

@@ -38,7 +38,7 @@ import polars as pl
 
 from harness.audit._frame import encode_target, is_categorical, is_numeric
 from harness.audit.findings import Finding
-from harness.candidates.base import Task
+from harness.dataset import Task
 from harness.spec import DecisionSpec
 
 MIN_ENTITIES = 20  # fewer apparent entities than this: a category, not an entity id

@@ -15,7 +15,7 @@ import polars as pl
 
 from harness.audit._frame import collect, encode_target, is_categorical, is_numeric, is_temporal
 from harness.audit.findings import Finding
-from harness.candidates.base import Task
+from harness.dataset import Task
 from harness.measure.fast import binary_auc
 from harness.spec import DecisionSpec
 

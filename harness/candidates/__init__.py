@@ -3,22 +3,12 @@
 Importing this package stays light: the families' modules (and torch, xgboost, lightgbm) load on `create`.
 """
 
-from harness.candidates.base import (
-    BaseCandidate,
-    Candidate,
-    Predictions,
-    Split,
-    Task,
-    TrainingHooks,
-)
+from harness.candidates.base import BaseCandidate, Candidate, TrainingHooks
 from harness.candidates.registry import available, candidate_class, create, family_of, resolve_names, select
 
 __all__ = [
     "BaseCandidate",
     "Candidate",
-    "Predictions",
-    "Split",
-    "Task",
     "TrainingHooks",
     "available",
     "candidate_class",

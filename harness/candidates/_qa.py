@@ -13,7 +13,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import BaseCandidate, Split, Task
+from harness.candidates.base import BaseCandidate
+from harness.dataset import Split, Task
 from harness.errors import InputError
 from harness.types import TaskKind
 

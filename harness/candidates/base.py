@@ -10,67 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
-import numpy as np
 import polars as pl
 
+from harness.dataset import Predictions, Split, Task
 from harness.errors import CandidateTimeout, RunCancelled
 from harness.types import Family, TaskKind
-
-
-@dataclass(frozen=True)
-class Task:
-    """What is predicted from what. `y` everywhere is encoded: class index 0..K-1, or float for regression."""
-
-    kind: TaskKind
-    target: str
-    feature_columns: tuple[str, ...]
-    numeric_columns: tuple[str, ...] = ()
-    categorical_columns: tuple[str, ...] = ()
-    text_columns: tuple[str, ...] = ()
-    classes: tuple[Any, ...] = ()  # original label values, index = encoded class
-    positive_index: int | None = None  # binary: index of the positive class in `classes`
-
-    @property
-    def is_classification(self) -> bool:
-        return self.kind.is_classification
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.classes)
-
-
-@dataclass
-class Split:
-    """One split of the data: raw feature columns (polars) and the encoded target."""
-
-    name: str
-    task: Task
-    X: pl.DataFrame
-    y: np.ndarray
-    extra: dict[str, Any] = field(default_factory=dict)  # e.g. ids, groups, QA corpus
-
-    def __len__(self) -> int:
-        return self.X.height
-
-
-@dataclass
-class Predictions:
-    """What `predict` returns. Classification: `labels` (class indices) and `proba` (n × K).
-    Regression: `values`. QA candidates may add `answers`/`retrieved` in `extra`."""
-
-    labels: np.ndarray | None = None
-    proba: np.ndarray | None = None
-    values: np.ndarray | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        for arr in (self.labels, self.values, self.proba):
-            if arr is not None:
-                return len(arr)
-        return 0
 
 
 @dataclass

@@ -13,8 +13,9 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._tabular import TabularCandidate, pickled_size_bytes
-from harness.candidates.base import BaseCandidate, Predictions, Split, Task
+from harness.candidates.base import BaseCandidate
 from harness.data.preprocess import TabularEncoder, tabular_columns
+from harness.dataset import Predictions, Split, Task
 from harness.errors import InputError
 from harness.types import Family, TaskKind
 

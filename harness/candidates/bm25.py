@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._qa import QACandidate
-from harness.candidates.base import Predictions, Split
+from harness.dataset import Predictions, Split
 from harness.text.passages import answer_lines, best_lexical_line, line_value, tokens
 from harness.types import Family
 

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._qa import QACandidate, folder_size_bytes
-from harness.candidates.base import Predictions, Split
+from harness.dataset import Predictions, Split
 from harness.errors import InputError
 from harness.text.passages import answer_in, answer_lines
 from harness.types import Family

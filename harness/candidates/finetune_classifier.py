@@ -21,9 +21,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split
+from harness.candidates.text_base import TextClassifier, softmax
+from harness.dataset import Predictions, Split
 from harness.errors import CandidateTimeout, InputError
-from harness.text.base import TextClassifier, softmax
 from harness.types import Family
 
 

@@ -16,13 +16,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates._tabular import (
-    SMALL_BATCH_ROWS,
-    TabularCandidate,
-    pickled_size_bytes,
-    training_threads,
-)
-from harness.candidates.base import Predictions, Split
+from harness.candidates._tabular import TabularCandidate, pickled_size_bytes
+from harness.dataset import Predictions, Split
+from harness.threads import SMALL_BATCH_ROWS, training_threads
 from harness.types import Family, TaskKind
 
 

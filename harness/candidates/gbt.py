@@ -16,14 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates._tabular import (
-    SMALL_BATCH_ROWS,
-    TabularCandidate,
-    pickled_size_bytes,
-    serving_threads,
-    training_threads,
-)
-from harness.candidates.base import Predictions, Split
+from harness.candidates._tabular import TabularCandidate, pickled_size_bytes
+from harness.dataset import Predictions, Split
+from harness.threads import SMALL_BATCH_ROWS, serving_threads, training_threads
 from harness.types import Family, TaskKind
 
 # Generous limits: early stopping on dev decides the rounds;

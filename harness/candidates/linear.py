@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._tabular import TabularCandidate, pickled_size_bytes
-from harness.candidates.base import Predictions, Split, Task
+from harness.dataset import Predictions, Split, Task
 from harness.types import Family, TaskKind
 
 

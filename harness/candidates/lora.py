@@ -13,8 +13,8 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from harness.candidates.base import Split
 from harness.candidates.prompt_only import PromptOnlyCandidate
+from harness.dataset import Split
 from harness.types import Family
 
 

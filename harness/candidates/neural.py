@@ -19,13 +19,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates._tabular import (
-    TabularCandidate,
-    pickled_size_bytes,
-    serving_threads,
-    training_threads,
-)
-from harness.candidates.base import Predictions, Split
+from harness.candidates._tabular import TabularCandidate, pickled_size_bytes
+from harness.dataset import Predictions, Split
+from harness.threads import serving_threads, training_threads
 from harness.types import Family
 
 

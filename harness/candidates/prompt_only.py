@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Self
 import polars as pl
 
 from harness.candidates._qa import QACandidate
-from harness.candidates.base import Predictions, Split
+from harness.dataset import Predictions, Split
 from harness.types import Family
 
 

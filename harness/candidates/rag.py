@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Self
 import polars as pl
 
 from harness.candidates._qa import QACandidate
-from harness.candidates.base import Predictions, Split
+from harness.dataset import Predictions, Split
 from harness.text.passages import answer_lines, line_value
 from harness.types import Family
 

@@ -19,7 +19,8 @@ from harness.errors import InputError
 from harness.types import Family
 
 if TYPE_CHECKING:
-    from harness.candidates.base import BaseCandidate, Task
+    from harness.candidates.base import BaseCandidate
+    from harness.dataset import Task
     from harness.spec import DecisionSpec
 
 

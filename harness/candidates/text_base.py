@@ -13,20 +13,10 @@ from typing import Any, ClassVar
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import BaseCandidate, Split, Task
+from harness.candidates.base import BaseCandidate
+from harness.dataset import Split, Task
 from harness.errors import InputError
 from harness.types import TaskKind
-
-# Labels that mean "none of the above" when the spec does not name its out-of-scope label.
-OOS_LABEL_NAMES: tuple[str, ...] = (
-    "oos",
-    "out_of_scope",
-    "out-of-scope",
-    "outofscope",
-    "other",
-    "none",
-    "unknown",
-)
 
 
 def is_text_classification(task: Task) -> bool:
@@ -59,24 +49,6 @@ def batch_texts(batch: pl.DataFrame, columns: Sequence[str], *, where: str = "ba
         return parts[0].to_list()
     joined = pl.DataFrame({f"part{i}": part for i, part in enumerate(parts)})
     return joined.select(pl.concat_str(pl.all(), separator=" | ")).to_series().to_list()
-
-
-def resolve_oos_index(task: Task, oos_label: Any | None) -> int | None:
-    """Index of the out-of-scope class: the spec's `oos_label`, else a conventional name; None when absent."""
-    labels = [str(c) for c in task.classes]
-    if oos_label is not None:
-        if str(oos_label) in labels:
-            return labels.index(str(oos_label))
-        raise InputError(
-            f"oos_label {oos_label!r} is not a class of the target",
-            where="data.oos_label",
-            fix=f"use one of: {', '.join(labels[:10])}{' …' if len(labels) > 10 else ''}",
-        )
-    lowered = [label.lower() for label in labels]
-    for name in OOS_LABEL_NAMES:
-        if name in lowered:
-            return lowered.index(name)
-    return None
 
 
 class TextClassifier(BaseCandidate):

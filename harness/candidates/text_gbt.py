@@ -12,10 +12,11 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates._tabular import pickled_size_bytes, training_threads
-from harness.candidates.base import Predictions, Split
+from harness.candidates._tabular import pickled_size_bytes
+from harness.candidates.text_base import EmbeddingClassifier
+from harness.dataset import Predictions, Split
 from harness.errors import InputError
-from harness.text.base import EmbeddingClassifier
+from harness.threads import training_threads
 from harness.types import Family
 
 Features = Literal["embeddings", "tfidf-svd"]

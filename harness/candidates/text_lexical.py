@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._tabular import pickled_size_bytes
-from harness.candidates.base import Predictions, Split
-from harness.text.base import TextClassifier
+from harness.candidates.text_base import TextClassifier
+from harness.dataset import Predictions, Split
 from harness.types import Family
 
 

@@ -12,8 +12,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split
-from harness.text.base import EmbeddingClassifier, softmax
+from harness.candidates.text_base import EmbeddingClassifier, softmax
+from harness.dataset import Predictions, Split
 from harness.types import Family
 
 

@@ -14,9 +14,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split
+from harness.candidates.text_base import EmbeddingClassifier, softmax
+from harness.dataset import Predictions, Split, resolve_oos_index
 from harness.errors import InputError
-from harness.text.base import EmbeddingClassifier, resolve_oos_index, softmax
 from harness.types import Family
 
 TEMPERATURE_GRID: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from harness.candidates.base import Task
 from harness.data.load import data_fingerprint, load_delivered, load_table
 from harness.data.task import build_task_with_notes
+from harness.dataset import Task
 from harness.errors import InputError
-from harness.spec import DecisionSpec
+
+if TYPE_CHECKING:
+    from harness.spec import DecisionSpec
 
 
 @dataclass

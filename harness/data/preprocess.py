@@ -33,7 +33,7 @@ import polars as pl
 from harness.errors import InputError
 
 if TYPE_CHECKING:
-    from harness.candidates.base import Task
+    from harness.dataset import Task
 
 UNKNOWN_CODE = 0
 _VECTORISED_FROM_ROWS = 256

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from harness.candidates.base import Split, Task
 from harness.data.load import did_you_mean, list_columns, load_table
 from harness.data.split import Splits, make_split
+from harness.dataset import Split, Task
 from harness.errors import InputError
-from harness.spec import DecisionSpec
 from harness.text.passages import answer_in
 from harness.types import TaskKind
+
+if TYPE_CHECKING:
+    from harness.spec import DecisionSpec
 
 CORPUS_FILE_SUFFIXES = (".md", ".markdown", ".txt")
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Split, Task
 from harness.data.task import encode_target
+from harness.dataset import Split, Task
 from harness.errors import InputError
-from harness.spec import DecisionSpec
 from harness.types import TaskKind
+
+if TYPE_CHECKING:
+    from harness.spec import DecisionSpec
 
 # Every class needs one row in each of train, dev and test.
 MIN_ROWS_PER_CLASS = 3

@@ -8,16 +8,18 @@ is an `InputError` naming the fix. Only the *shape* of the data is read here, no
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Task
 from harness.data.load import did_you_mean, list_columns
+from harness.dataset import Task
 from harness.errors import InputError
-from harness.spec import DecisionSpec
 from harness.types import TaskKind
+
+if TYPE_CHECKING:
+    from harness.spec import DecisionSpec
 
 # An integer target is a class label when it has few distinct values, absolutely and relative to the rows.
 MAX_INTEGER_CLASSES = 50

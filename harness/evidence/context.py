@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.candidates.base import Predictions, Split, Task
+from harness.dataset import Predictions, Split, Task
 from harness.measure.catalog import METRICS
 from harness.results import Decision, Measurement, MetricValue
 from harness.spec import DecisionSpec

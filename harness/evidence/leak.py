@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.candidates.base import Predictions
+from harness.dataset import Predictions
 from harness.evidence.context import EvidenceContext, advantage, metric_on
 from harness.evidence.model import FeatureImportance, LeakCheck
 from harness.types import TaskKind

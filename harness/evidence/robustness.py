@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split
+from harness.dataset import Predictions, Split
 from harness.evidence.context import EvidenceContext, advantage, metric_on
 from harness.evidence.model import Perturbation, Robustness
 from harness.types import TaskKind

@@ -34,7 +34,7 @@ from harness.errors import InputError
 from harness.measure.quality import METRIC_FUNCTIONS, MetricFunction, MetricUnavailable, Scored
 
 if TYPE_CHECKING:
-    from harness.candidates.base import Predictions, Split
+    from harness.dataset import Predictions, Split
     from harness.spec import DecisionSpec
 
 WHERE = "models.judge_path"

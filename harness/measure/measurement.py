@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness.candidates.base import Predictions, Split
+from harness.dataset import Predictions, Split
 from harness.measure.catalog import SECONDARY_METRICS
 from harness.measure.cost import cost_usd_per_1k
 from harness.measure.latency import measure_throughput, time_interleaved
@@ -244,7 +244,7 @@ def host_conditions() -> dict[str, Any]:
     """Where latency was measured: cores, the 1-minute load average, and the threads predict may use."""
     import os
 
-    from harness.candidates._tabular import training_threads
+    from harness.threads import training_threads
 
     try:
         load = round(os.getloadavg()[0], 2)
@@ -269,8 +269,8 @@ def _with_out_of_scope(
     model behaves on questions outside its training distribution is a failure mode the ADR must name."""
     if not task.text_columns and spec.data.oos_label is None:
         return metrics
+    from harness.dataset import resolve_oos_index
     from harness.measure.oos import oos_scores
-    from harness.text.base import resolve_oos_index
 
     oos_index = resolve_oos_index(task, spec.data.oos_label)
     if oos_index is None or preds.labels is None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.candidates.base import Predictions, Task
+from harness.dataset import Predictions, Task
 from harness.errors import InputError
 from harness.measure.quality import METRIC_FUNCTIONS, MetricFunction, Scored, score
 from harness.results import MetricValue

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.candidates.base import Predictions, Task
+from harness.dataset import Predictions, Task
 from harness.errors import InputError
 from harness.measure.catalog import METRICS
 from harness.results import MetricValue

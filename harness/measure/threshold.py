@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.candidates.base import Predictions, Task
+from harness.dataset import Predictions, Task
 from harness.types import TaskKind
 
 LABEL_METRICS = ("f1", "accuracy", "balanced_accuracy", "macro_f1")

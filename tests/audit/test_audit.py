@@ -18,8 +18,8 @@ from harness.audit import (
     render_report,
     unacknowledged_blocking,
 )
-from harness.candidates.base import Split
 from harness.data import build_task, make_splits
+from harness.dataset import Split
 from harness.errors import BlockedByAudit
 from harness.spec import spec_from_dict
 

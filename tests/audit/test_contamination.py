@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from harness.audit import audit_splits, audit_table, check_blocking
-from harness.candidates.base import Split
 from harness.data import build_task, make_splits, prepare
+from harness.dataset import Split
 from harness.errors import BlockedByAudit
 from harness.spec import load_spec, spec_from_dict
 from tests.audit.tables import low_cardinality

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Split, Task
+from harness.dataset import Split, Task
 from harness.types import TaskKind
 
 NUMERIC = ("x_main", "x_other", "flag")

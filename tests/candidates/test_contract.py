@@ -20,7 +20,8 @@ import polars as pl
 import pytest
 
 from harness.candidates import registry
-from harness.candidates.base import BaseCandidate, Predictions, Split, TrainingHooks
+from harness.candidates.base import BaseCandidate, TrainingHooks
+from harness.dataset import Predictions, Split
 from harness.errors import CandidateTimeout, RunCancelled
 from harness.types import KNOWN_SKILLS, Family, TaskKind
 from tests.candidates.tabular_data import tiny_tabular_splits

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from harness.candidates import registry
-from harness.candidates.base import Split
 from harness.data.preprocess import UNKNOWN_CODE, TabularEncoder
+from harness.dataset import Split
 from harness.errors import InputError
 from harness.types import TaskKind
 from tests.candidates.tabular_data import tiny_tabular_splits

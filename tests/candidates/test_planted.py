@@ -10,8 +10,8 @@ import pytest
 from sklearn.metrics import roc_auc_score, root_mean_squared_error
 
 from harness.candidates import registry
-from harness.candidates.base import Split, Task
 from harness.candidates.baselines import score_single_features
+from harness.dataset import Split, Task
 from harness.types import TaskKind
 
 

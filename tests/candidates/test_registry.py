@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.candidates import registry
-from harness.candidates.base import Task
+from harness.dataset import Task
 from harness.errors import InputError
 from harness.spec import spec_from_dict
 from harness.types import Family, TaskKind

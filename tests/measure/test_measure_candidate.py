@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split, Task
+from harness.dataset import Predictions, Split, Task
 from harness.measure import measure_candidate
 from harness.measure.measurement import concat_predictions
 from harness.spec import spec_from_dict

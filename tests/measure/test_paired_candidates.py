@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from harness.candidates.base import Predictions, Split, Task
+from harness.dataset import Predictions, Split, Task
 from harness.measure import measure_candidate
 from harness.spec import spec_from_dict
 from harness.types import Family, TaskKind

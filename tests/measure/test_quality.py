@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from harness.candidates.base import Predictions, Task
+from harness.dataset import Predictions, Task
 from harness.errors import InputError
 from harness.measure.quality import METRIC_FUNCTIONS, Scored, bootstrap_counts, score
 from harness.types import TaskKind

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.candidates.base import Predictions, Task
+from harness.dataset import Predictions, Task
 from harness.measure.quality import score
 from harness.measure.threshold import choose_threshold
 from harness.types import TaskKind

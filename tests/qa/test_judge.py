@@ -165,7 +165,7 @@ def test_measure_candidate_reports_faithfulness_only_with_a_judge(
 def test_closed_book_gets_no_faithfulness(
     qa_splits: Any, qa_spec: DecisionSpec, llama_judge_dir: Path
 ) -> None:
-    from harness.candidates.base import Predictions
+    from harness.dataset import Predictions
     from harness.measure.judge import with_faithfulness
 
     _, _, splits = qa_splits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.candidates.base import Predictions, Task
+from harness.dataset import Predictions, Task
 from harness.measure.qa import score_qa, score_qa_slices
 from harness.types import TaskKind
 

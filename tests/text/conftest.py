@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from harness.candidates.base import Split, Task
+from harness.dataset import Split, Task
 from harness.types import TaskKind
 
 

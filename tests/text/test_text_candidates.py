@@ -9,15 +9,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from harness.candidates.base import Split, Task
 from harness.candidates.finetune_classifier import FineTunedClassifier
 from harness.candidates.knn_retrieval import KnnRetrieval
+from harness.candidates.text_base import batch_texts, tiny_text_splits
 from harness.candidates.text_gbt import LightGBMText
 from harness.candidates.text_lexical import TfidfLogReg
 from harness.candidates.text_neural import EmbeddingMLP
 from harness.candidates.zero_shot import ZeroShotSimilarity, label_to_text
+from harness.dataset import Split, Task, resolve_oos_index
 from harness.errors import InputError
-from harness.text.base import batch_texts, resolve_oos_index, tiny_text_splits
 from harness.types import Family, TaskKind
 
 FAST = [
