@@ -7,8 +7,11 @@ in `harness`; the functions the app calls are injectable (`Backend`) so tests ca
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
+import tomllib
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,9 +27,10 @@ from textual.widgets import Button, Footer, Header, RichLog, TabbedContent, TabP
 
 from harness.errors import InputError
 from harness.spec import DecisionSpec
+from harness.spec_file import update_spec_file
 from tui.bridge import EventForwarder, HarnessEvent, ProgressTick
 from tui.commands import SprintCommands
-from tui.form import NEW_SPEC
+from tui.form import FIELDS_BY_KEY, NEW_SPEC
 from tui.screens.adr import AdrView
 from tui.screens.constraints import ConstraintsView, SpecChanged, read_spec_dict
 from tui.screens.data import DataPathChosen, DataView, TargetChosen
@@ -87,6 +91,14 @@ class RunFailed(Message):
 
 
 TABS = ("constraints", "data", "run", "results", "adr")
+TAB_KEYS = Binding.Group("tabs")  # f1…f5 shown once in the footer: it has 80 columns at most
+
+# What to do about an essential key a new spec still lacks (`SpecChanged.missing`), and on which tab.
+NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "data.path": ("Next: pick a data file on the Data tab (f2)", "data"),
+    "data.target": ("Next: choose the target on the Data tab (f2)", "data"),
+    "title": ("Next: give the decision a title (f1)", "constraints"),
+}
 
 
 class ArchbenchApp(App[None]):
@@ -95,13 +107,13 @@ class ArchbenchApp(App[None]):
     SUB_TITLE = "decision sprint"
     COMMANDS = App.COMMANDS | {SprintCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "tab('constraints')", "Spec", priority=True),
-        Binding("f2", "tab('data')", "Data", priority=True),
-        Binding("f3", "tab('run')", "Run", priority=True),
-        Binding("f4", "tab('results')", "Results", priority=True),
-        Binding("f5", "tab('adr')", "ADR", priority=True),
-        Binding("ctrl+r", "run", "Start", priority=True),
+        *(
+            Binding(f"f{i}", f"tab('{tab}')", tab, priority=True, group=TAB_KEYS)
+            for i, tab in enumerate(TABS, start=1)
+        ),
+        Binding("ctrl+r", "run", "Run", priority=True),
         Binding("ctrl+t", "cancel_run", "Cancel", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(
@@ -124,6 +136,7 @@ class ArchbenchApp(App[None]):
         self.data_root = data_root or (spec_path.resolve().parent if spec_path else Path.cwd())
         self.spec: DecisionSpec | None = None
         self.spec_error: str | None = None
+        self.spec_missing: tuple[str, ...] = ()
         self.result: Any = None
         self.running = False
         self.adr_written: Path | None = None
@@ -185,31 +198,44 @@ class ArchbenchApp(App[None]):
     # ---- spec ---------------------------------------------------------------------------------------------
     @on(SpecChanged)
     def _spec_changed(self, event: SpecChanged) -> None:
-        self.spec, self.spec_error = event.spec, event.error
+        self.spec, self.spec_error, self.spec_missing = event.spec, event.error, event.missing
         self.query_one("#run-start", Button).disabled = self.running or event.spec is None
+        next_step = NEXT_STEPS[event.missing[0]][0] if event.missing else ""
         if not self.running:
             view = self.query_one(RunView)
-            if event.spec is None:
+            if event.error is not None:
                 view.set_status(f"Run is blocked until the spec is valid: {event.error}", "yellow")
             else:
-                view.set_status("")
-        self.sub_title = "spec ok" if event.spec else "spec has errors (see Constraints)"
+                view.set_status(next_step)
+        if event.error is not None:  # an error outranks a next step: it is on what is already there
+            field = FIELDS_BY_KEY.get(event.field or "")
+            self.sub_title = f"fix {field.label if field else 'the spec'} (f1)"
+        else:
+            self.sub_title = next_step or "spec ok"
 
     def action_save_spec(self) -> None:
         form = self.query_one(ConstraintsView)
         path = form.spec_path_value()
+        if self.spec is None and self.spec_error is None and self.spec_missing:
+            self.notify(f"not saved yet: {NEXT_STEPS[self.spec_missing[0]][0]}", severity="warning")
+            return
         if self.spec is None:
             self.notify(f"not saved: {self.spec_error}", severity="error")
             return
         if path is None:
             self.notify("not saved: type a file name into 'Spec file' first", severity="error")
             return
-        try:
-            path.write_text(self.spec.to_toml(), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"not saved: {path}: {exc.strerror}", severity="error")
+        # the changed keys only, written into the file as the user left it (comments, order, no defaults)
+        source = form.spec_path if form.spec_path is not None and form.spec_path.is_file() else None
+        if source is None and path.exists():
+            self.notify(f"not saved: {path} exists; load it (ctrl+o) to edit it", severity="error")
             return
-        form.base = self.spec.to_dict()
+        try:
+            text = update_spec_file(path, form.changes(), source=source)
+        except InputError as exc:
+            self.notify(f"not saved: {exc}", severity="error", timeout=10)
+            return
+        form.base = tomllib.loads(text)
         form.spec_path = path
         self.notify(f"saved {path}")
 
@@ -250,6 +276,11 @@ class ArchbenchApp(App[None]):
         if self.running:
             self.notify("a run is already in progress", severity="warning")
             return
+        if self.spec is None and self.spec_error is None and self.spec_missing:
+            step, tab = NEXT_STEPS[self.spec_missing[0]]
+            self.notify(step, severity="warning")
+            self.action_tab(tab)
+            return
         if self.spec is None:
             self.notify(f"fix the spec first: {self.spec_error}", severity="error")
             self.action_tab("constraints")
@@ -262,7 +293,10 @@ class ArchbenchApp(App[None]):
         self.running = True
         self.result = None
         self.adr_written = None
-        self.query_one(AdrView).set_writable(False)
+        # nothing from an earlier run stays on screen: its toasts, results and record are not this run's
+        self.clear_notifications()
+        self.query_one(ResultsView).clear("Running… the results appear here when the run finishes.")
+        self.query_one(AdrView).clear("*Running… the decision record appears here when the run finishes.*")
         self.action_tab("run")
         self._cancel = threading.Event()
         self._forwarder = EventForwarder(self.post_message)
@@ -288,8 +322,37 @@ class ArchbenchApp(App[None]):
         )
         self.query_one("#run-cancel", Button).disabled = True
 
-    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
-    def _run_worker(
+    async def action_quit(self) -> None:
+        """Quit at once: a run in progress is told to stop (its trial processes are killed at its next
+        check) and nothing waits for it — its thread is a daemon."""
+        self._cancel.set()
+        self.exit()
+
+    @work(exclusive=True, group="run", exit_on_error=False)
+    async def _run_worker(
+        self, spec: DecisionSpec, options: Any, forwarder: EventForwarder, cancel: threading.Event
+    ) -> None:
+        """Runs the harness in a daemon thread and waits for it without blocking the UI. Not a thread
+        worker: those run in asyncio's default executor, which the interpreter waits for on exit, so Quit
+        would hang until the run ended."""
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not finished.done():
+                finished.set_result(None)
+
+        def in_thread() -> None:
+            try:
+                self._run_blocking(spec, options, forwarder, cancel)
+            finally:
+                with contextlib.suppress(RuntimeError):  # the app (and its loop) ended first: nobody waits
+                    loop.call_soon_threadsafe(wake)
+
+        threading.Thread(target=in_thread, name="archbench-run", daemon=True).start()
+        await finished
+
+    def _run_blocking(
         self, spec: DecisionSpec, options: Any, forwarder: EventForwarder, cancel: threading.Event
     ) -> None:
         try:

@@ -1,22 +1,32 @@
 """The Constraints form as data: which spec key each field edits, and the form ↔ spec-dict conversion.
 
-No validation lives here: the form builds a plain dict and `harness.spec.spec_from_dict` (pydantic) judges
+No validation lives here: the form builds a plain dict and `harness.spec_file.draft_status` (pydantic) judges
 it; `field_for_error` puts its one-line `InputError` next to the field it names. Keys the form does not show
-(split, feature columns, audit options, …) are kept from the loaded spec, so load → save changes no meaning.
+(split, feature columns, …) are kept from the loaded spec, so load → save changes no meaning, and
+`changed_keys` names the keys an edit touched, so saving rewrites those and nothing else.
+
+The Constraints section is generated from the spec's schema (`harness.spec.Constraints`): a constraint added
+to the spec appears in the form with no change here.
 """
 
 from __future__ import annotations
 
 import copy
+import enum
 import re
-from dataclasses import dataclass
-from typing import Any, Literal
+import types
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 from harness.errors import InputError
 from harness.measure.catalog import METRICS
-from harness.types import KNOWN_SKILLS, Hardware, Interpretability, Privacy, SkillLevel, TaskKind
+from harness.spec import Constraints, DecisionSpec
+from harness.types import KNOWN_SKILLS, SkillLevel, TaskKind
 
-FieldKind = Literal["text", "list", "float", "int", "choice"]
+FieldKind = Literal["text", "list", "float", "int", "choice", "bool"]
+BOOL_CHOICES = ("true", "false")
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,7 @@ class FormField:
     choices: tuple[str, ...] = ()  # for kind == "choice"; unset is always allowed
     placeholder: str = ""
     section: str = ""
+    help: str = ""  # the spec's description of the key, shown as the field's tooltip
 
     @property
     def widget_id(self) -> str:
@@ -41,6 +52,60 @@ def _f(section: str, key: str, label: str, kind: FieldKind = "text", **kw: Any) 
     return FormField(key=key, label=label, kind=kind, section=section, **kw)
 
 
+def _kind_of(annotation: Any) -> tuple[FieldKind, tuple[str, ...]]:
+    """The form kind of a pydantic field type: `float | None` → float, an enum → its values to choose from."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        (annotation,) = [a for a in get_args(annotation) if a is not type(None)][:1] or (str,)
+        return _kind_of(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "choice", tuple(str(member.value) for member in annotation)
+    if get_origin(annotation) is Literal:
+        return "choice", tuple(str(a) for a in get_args(annotation))
+    if annotation is bool:
+        return "bool", BOOL_CHOICES
+    if annotation is int:
+        return "int", ()
+    if annotation is float:
+        return "float", ()
+    if get_origin(annotation) is list:
+        return "list", ()
+    return "text", ()
+
+
+def schema_fields(model: type[BaseModel], prefix: str, section: str) -> tuple[FormField, ...]:
+    """One form field per field of `model`, from its schema: the type gives the kind (number, whole number,
+    a choice of an enum's values), the title the label, the default and an example the placeholder, the
+    description the tooltip."""
+    out = []
+    for name, info in model.model_fields.items():
+        kind, choices = _kind_of(info.annotation)
+        label = info.title or name.replace("_", " ").capitalize()
+        default = info.get_default(call_default_factory=True)
+        if default is None or default == []:
+            placeholder = "unset" + (f", e.g. {info.examples[0]}" if info.examples else "")
+        else:
+            placeholder = str(default.value if isinstance(default, enum.Enum) else default).lower()
+        out.append(
+            FormField(
+                key=f"{prefix}.{name}",
+                label=label,
+                kind=kind,
+                choices=choices,
+                placeholder=placeholder,
+                section=section,
+                help=info.description or "",
+            )
+        )
+    return tuple(out)
+
+
+def constraint_fields() -> tuple[FormField, ...]:
+    """The Constraints section: every field of the spec's `Constraints`, in the spec's order."""
+    return schema_fields(Constraints, "constraints", "Constraints")
+
+
 FIELDS: tuple[FormField, ...] = (
     _f("Decision", "title", "Title", placeholder="What is being decided (becomes the ADR title)"),
     _f("Decision", "decision_makers", "Decision makers", "list", placeholder="comma-separated names"),
@@ -51,55 +116,7 @@ FIELDS: tuple[FormField, ...] = (
     _f("Data", "data.id_column", "Id column", placeholder="optional"),
     _f("Data", "data.group_column", "Group column", placeholder="optional: rows of a group stay together"),
     _f("Data", "data.time_column", "Time column", placeholder="optional: latest rows become the test split"),
-    _f("Constraints", "constraints.latency_p99_ms", "Latency p99 (ms)", "float", placeholder="no limit"),
-    _f("Constraints", "constraints.throughput_rps", "Throughput (rows/s)", "float", placeholder="no limit"),
-    _f("Constraints", "constraints.max_model_mb", "Max model size (MB)", "float", placeholder="no limit"),
-    _f("Constraints", "constraints.labelled_examples", "Labelled examples", "int", placeholder="all rows"),
-    _f(
-        "Constraints",
-        "constraints.budget_usd_per_1k_predictions",
-        "Budget (USD / 1k pred.)",
-        "float",
-        placeholder="no limit (needs a hardware price)",
-    ),
-    _f(
-        "Constraints",
-        "constraints.hardware_usd_per_hour",
-        "Hardware (USD / hour)",
-        "float",
-        placeholder="unset",
-    ),
-    _f(
-        "Constraints",
-        "constraints.hardware",
-        "Hardware",
-        "choice",
-        choices=tuple(Hardware),
-        placeholder="cpu",
-    ),
-    _f(
-        "Constraints",
-        "constraints.privacy",
-        "Privacy",
-        "choice",
-        choices=tuple(Privacy),
-        placeholder="no_external_api",
-    ),
-    _f(
-        "Constraints",
-        "constraints.interpretability",
-        "Interpretability",
-        "choice",
-        choices=tuple(Interpretability),
-        placeholder="none",
-    ),
-    _f(
-        "Constraints",
-        "constraints.knowledge_freshness_days",
-        "Knowledge freshness (days)",
-        "int",
-        placeholder="no limit",
-    ),
+    *constraint_fields(),
     *(
         _f(
             "Team skills",
@@ -115,7 +132,40 @@ FIELDS: tuple[FormField, ...] = (
     _f("Candidates", "candidates.exclude", "Exclude", "list", placeholder="none"),
     _f("Candidates", "candidates.time_budget_s", "Time budget per candidate (s)", "float", placeholder="900"),
     _f("Candidates", "seed", "Seed", "int", placeholder="0"),
+    _f(
+        "Audit",
+        "audit.drop_columns",
+        "Drop columns",
+        "list",
+        placeholder="none (removed before anything else)",
+    ),
+    _f("Audit", "audit.dedupe", "Drop duplicate rows", "bool", choices=BOOL_CHOICES, placeholder="false"),
+    _f(
+        "Audit",
+        "audit.acknowledge",
+        "Acknowledged findings",
+        "list",
+        placeholder="none, e.g. leakage:chargeback_flag",
+    ),
 )
+
+
+def _described(field: FormField) -> FormField:
+    """A hand-written field gets the spec's description of its key as its tooltip."""
+    if field.help:
+        return field
+    model: Any = DecisionSpec
+    info = None
+    for part in field.key.split("."):
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return field
+        info = fields[part]
+        model = info.annotation
+    return replace(field, help=info.description or "") if info is not None else field
+
+
+FIELDS = tuple(_described(f) for f in FIELDS)
 FIELDS_BY_KEY: dict[str, FormField] = {f.key: f for f in FIELDS}
 
 FormValues = dict[str, str | None]  # field key → text (inputs) or chosen value / None (selects)
@@ -169,7 +219,9 @@ def values_from_dict(raw: dict[str, Any]) -> FormValues:
     values: FormValues = {}
     for field in FIELDS:
         value = get_path(raw, field.key)
-        if field.kind == "choice":
+        if field.kind == "bool":
+            values[field.key] = None if value is None else str(bool(value)).lower()
+        elif field.kind == "choice":
             values[field.key] = None if value is None else str(value)
         elif value is None:
             values[field.key] = ""
@@ -188,6 +240,8 @@ def _parse(field: FormField, text: str | None) -> Any:
         return None
     if field.kind == "choice":
         return text
+    if field.kind == "bool":
+        return text == "true"
     text = text.strip()
     if not text:
         return None
@@ -212,6 +266,26 @@ def dict_from_values(values: FormValues, base: dict[str, Any] | None = None) -> 
     if "data" not in raw:
         raw["data"] = {}  # so a missing path is reported as data.path, next to its field
     return raw
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    return bool(old == new)
+
+
+def changed_keys(values: FormValues, base: dict[str, Any]) -> dict[str, Any]:
+    """The form fields whose value differs from `base` (the spec as loaded), as {dotted key: new value, or
+    None to remove it}: what saving writes into the file, so nothing the author did not touch is written."""
+    changes: dict[str, Any] = {}
+    for key, text in values.items():
+        field = FIELDS_BY_KEY.get(key)
+        if field is None:
+            continue
+        new = _parse(field, text)
+        if not _same(get_path(base, key), new):
+            changes[key] = new
+    return changes
 
 
 _QUOTED = re.compile(r"'([A-Za-z0-9_.]+)'")

@@ -7,6 +7,9 @@ Flows that need a finished run use `FakeRunner` (tests/tui/fakes.py) so they are
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,12 +57,14 @@ async def test_invalid_input_is_shown_inline_and_blocks_run(tiny_spec: Path, mak
         assert fake.calls == []  # Run refused
         assert app.query_one("#tabs").active == "constraints"
 
+        assert app.sub_title == "fix Latency p99 (ms) (f1)"  # the header says it too
+
         latency.value = "20"
         _input(app, "constraints.throughput_rps").value = "fast"  # Textual's Number validator speaks first
         await settle(pilot)
         assert _error_of(app, "constraints.latency_p99_ms") == ""
         assert "number" in _error_of(app, "constraints.throughput_rps").lower()
-        assert app.spec is None
+        assert app.spec is None and app.sub_title == "fix Throughput (rows/s) (f1)"
 
         _input(app, "constraints.throughput_rps").value = ""
         _input(app, "constraints.budget_usd_per_1k_predictions").value = "0.01"  # needs a hardware price
@@ -68,26 +73,43 @@ async def test_invalid_input_is_shown_inline_and_blocks_run(tiny_spec: Path, mak
         _input(app, "constraints.hardware_usd_per_hour").value = "0.085"
         await settle(pilot)
         assert app.spec is not None and app.spec.constraints.budget_usd_per_1k_predictions == 0.01
-        assert not app.query_one("#run-start", Button).disabled
+        assert not app.query_one("#run-start", Button).disabled and app.sub_title == "spec ok"
 
 
 async def test_a_new_spec_from_scratch(tiny_spec: Path, make_app: MakeApp, tmp_path: Path) -> None:
+    """No red error at first start: what is missing is the next step, in the header and on the Run tab."""
     app = make_app(None)  # `harness tui` without a spec
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        assert app.spec is None and "title" in _error_of(app, "title")
-        _input(app, "title").value = "Which churn model?"
+        assert app.spec is None and app.spec_error is None
+        assert all(_error_of(app, key) == "" for key in ("title", "data.path", "data.target"))
+        assert str(app.query_one("#form-error", Static).render()) == ""
+        assert app.sub_title == "Next: pick a data file on the Data tab (f2)"
+        assert "Next: pick a data file" in str(app.query_one("#run-status", Static).render())
+        await pilot.press("ctrl+r")  # Run says what to do and goes there
         await settle(pilot)
-        assert "data.path" in _error_of(app, "data.path")
+        assert app.query_one("#tabs").active == "data"
+        await pilot.press("f1")
         _input(app, "data.path").value = "tiny.csv"
         await settle(pilot)
-        assert "data.target" in _error_of(app, "data.target")
+        assert app.sub_title == "Next: choose the target on the Data tab (f2)"
         _input(app, "data.target").value = "is_fraud"
+        await settle(pilot)
+        assert app.sub_title == "Next: give the decision a title (f1)"
+        _input(app, "title").value = "ab"  # a title that is there but wrong is an error, inline and on top
+        await settle(pilot)
+        assert "title" in _error_of(app, "title") and app.sub_title == "fix Title (f1)"
+        _input(app, "title").value = "Which churn model?"
         app.query_one("#spec-path", Input).value = str(tmp_path / "new.toml")
         await settle(pilot)
-        assert app.spec is not None and app.spec.data.target == "is_fraud"
+        assert app.spec is not None and app.spec.data.target == "is_fraud" and app.sub_title == "spec ok"
         app.action_save_spec()
     assert load_spec(tmp_path / "new.toml").title == "Which churn model?"
+    # only what was set is written: no default keys
+    assert tomllib.loads((tmp_path / "new.toml").read_text()) == {
+        "title": "Which churn model?",
+        "data": {"path": "tiny.csv", "target": "is_fraud"},
+    }
 
 
 async def test_save_writes_back_the_same_spec(tiny_spec: Path, make_app: MakeApp, tmp_path: Path) -> None:
@@ -112,6 +134,61 @@ async def test_save_writes_back_the_same_spec(tiny_spec: Path, make_app: MakeApp
     assert saved.constraints.max_model_mb == 50.0
     assert saved.team_skills["xgboost"] == "expert"
     assert saved.candidates.include == original.candidates.include
+
+
+COMMENTED_SPEC = """\
+# Which fraud model do we ship?  (owned by the risk team)
+title = "Tiny fraud model"   # becomes the ADR title
+task = "binary"
+
+[data]
+path = "tiny.csv"            # relative to this file
+target = "is_fraud"
+
+# ---- what the deployment allows ----
+[constraints]
+# agreed with the payments platform
+latency_p99_ms = 10          # per request
+
+[candidates]
+include = ["zero-rule", "single-feature-rule", "lightgbm"]   # keep it short
+"""
+
+
+async def test_save_keeps_comments_and_layout_and_adds_no_defaults(
+    tiny_spec: Path, make_app: MakeApp
+) -> None:
+    """A tomlkit round trip: one field changed in the form changes that one value in the file."""
+    tiny_spec.write_text(COMMENTED_SPEC, encoding="utf-8")
+    app = make_app(tiny_spec)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.query_one(ConstraintsView).focus()
+        await pilot.press("ctrl+s")  # nothing changed: nothing rewritten
+        await settle(pilot)
+        assert tiny_spec.read_text() == COMMENTED_SPEC
+        _input(app, "constraints.latency_p99_ms").value = "25"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert tiny_spec.read_text() == COMMENTED_SPEC.replace(
+            "latency_p99_ms = 10          # per request", "latency_p99_ms = 25          # per request"
+        )
+        # the audit options are in the form, and saved the same way: only what was set
+        _input(app, "audit.drop_columns").value = "distance_km"
+        app.query_one("#f-audit--dedupe", Select).value = "true"
+        _input(app, "audit.acknowledge").value = "leakage:amount, conflicts"
+        await settle(pilot)
+        assert app.spec is not None and app.spec.audit.dedupe is True
+        assert app.spec.audit.drop_columns == ["distance_km"]
+        assert app.spec.audit.acknowledge == ["leakage:amount", "conflicts"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    text = tiny_spec.read_text()
+    assert text.startswith(COMMENTED_SPEC.replace("= 10 ", "= 25 "))
+    audit = 'drop_columns = ["distance_km"]\ndedupe = true\nacknowledge = ["leakage:amount", "conflicts"]'
+    assert text.endswith(f"\n[audit]\n{audit}\n")
+    assert load_spec(tiny_spec).audit.dedupe is True
 
 
 async def test_data_tab_previews_rows_schema_balance(tiny_spec: Path, make_app: MakeApp) -> None:
@@ -148,9 +225,10 @@ async def test_run_shows_progress_leaderboard_and_failures(tiny_spec: Path, make
         table = app.query_one("#leaderboard", DataTable)
         assert table.row_count == 5
         assert results.sorted_candidates()[0] == "lightgbm"  # rank 1 first
-        xgb = table.get_row("xgboost")
-        assert "rejected" in str(xgb[-1]) and "10" in str(xgb[-1])  # the violated budget, with its number
-        assert "failed" in str(table.get_row("mlp")[-1])
+        xgb, mlp = table.get_row("xgboost"), table.get_row("mlp")
+        verdict = list(table.columns).index("verdict")
+        assert str(xgb[verdict]) == "rejected" and "10" in str(xgb[-1])  # why: the budget, with its number
+        assert str(mlp[verdict]) == "failed" and "loss became NaN" in str(mlp[-1])
         recommendation = str(app.query_one("#recommendation", Static).render())
         assert recommendation.startswith("Chosen option: lightgbm")
 
@@ -298,3 +376,56 @@ async def test_a_decision_from_nothing_file_target_run_adr(
         await pilot.press("w")
         await settle(pilot)
         assert app.adr_written is not None and app.adr_written.name == "0001-which-fraud-model.md"
+
+
+async def test_quit_is_in_the_footer_and_quits_at_once_during_a_run(
+    tiny_spec: Path, make_app: MakeApp
+) -> None:
+    """No confirmation and no wait on the run: the run is told to stop and its thread is a daemon (the
+    interpreter does not wait for it either). The paused fake would hold a waiting quit for 10 s."""
+    fake = FakeRunner(pause_after=1)
+    app = make_app(tiny_spec, run=fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "ctrl+q" in {key.key for key in app.query("FooterKey")}
+        await pilot.press("ctrl+r")
+        assert await asyncio.to_thread(fake.paused.wait, 10)
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+    assert time.monotonic() - started < 3
+    assert app._cancel.is_set()
+    runs = [t for t in threading.enumerate() if t.name == "archbench-run"]
+    assert runs and all(t.daemon for t in runs)
+    fake.resume.set()
+
+
+async def test_a_new_run_clears_what_the_last_one_left(tiny_spec: Path, make_app: MakeApp) -> None:
+    """Nothing from an earlier run stays on screen once a new one starts: its error, toasts, results, ADR."""
+    paused = FakeRunner(pause_after=1)
+    runs = [FakeRunner(), FakeRunner(error=bad_data_error()), paused]
+    app = make_app(tiny_spec, run=lambda *args, **kw: runs.pop(0)(*args, **kw))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")  # 1: a decision, recorded
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert "written" in str(app.query_one("#adr-status", Static).render())
+        await pilot.press("ctrl+r")  # 2: fails
+        await settle(pilot)
+        assert str(app.query_one("#run-status", Static).render()).startswith("Cannot run:")
+        assert len(app._notifications) > 0
+        await pilot.press("ctrl+r")  # 3: while it runs, none of the above is shown
+        assert await asyncio.to_thread(paused.paused.wait, 10)
+        await pilot.pause()
+        assert "Cannot run" not in str(app.query_one("#run-status", Static).render())
+        assert len(app._notifications) == 0
+        assert str(app.query_one("#adr-status", Static).render()) == ""
+        assert app.query_one("#adr-write", Button).disabled
+        assert app.query_one("#leaderboard", DataTable).row_count == 0
+        assert str(app.query_one("#recommendation", Static).render()).startswith("Running")
+        paused.resume.set()
+        await settle(pilot)
+        assert app.result is not None and app.query_one("#leaderboard", DataTable).row_count == 5

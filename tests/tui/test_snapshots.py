@@ -31,6 +31,11 @@ def _then(*keys: str) -> Callable[[Any], Any]:
     return run_before
 
 
+def test_first_start_from_nothing(snap_compare: Any, tiny_spec: Path, make_app: MakeApp) -> None:
+    """`harness tui` with no spec: no red error, the next step in the header."""
+    assert snap_compare(make_app(None), terminal_size=SIZE, run_before=_then())
+
+
 def test_constraints_tab(snap_compare: Any, tiny_spec: Path, make_app: MakeApp) -> None:
     assert snap_compare(make_app(tiny_spec), terminal_size=SIZE, run_before=_then())
 

@@ -71,6 +71,12 @@ class AdrView(Vertical):
             text, self._pending = self._pending, None
             self.query_one(MarkdownViewer).document.update(text)
 
+    def clear(self, markdown: str) -> None:
+        """No record to show (a new run started): `markdown` in its place, nothing to write, no status."""
+        self.set_writable(False)
+        self.set_status("")
+        self.set_markdown(markdown)
+
     def set_writable(self, writable: bool) -> None:
         self.query_one("#adr-write", Button).disabled = not writable
 

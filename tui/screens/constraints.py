@@ -1,6 +1,7 @@
-"""Constraints: a form for every spec field. pydantic (via `spec_from_dict`) is the single judge; its
-one-line `InputError` is shown under the field it names, Textual validators catch non-numbers as you type.
-Any error blocks Run."""
+"""Constraints: a form for every spec field. pydantic (via `harness.spec_file.draft_status`) is the single
+judge; its one-line `InputError` is shown under the field it names, Textual validators catch non-numbers as
+you type. Any error blocks Run. An essential key still missing (data file, target, title) is not an error
+but the next step, which the app shows in its header."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from textual.message import Message
 from textual.validation import Integer, Number, Validator
 from textual.widgets import Input, Label, Select, Static
 
-from harness.errors import InputError
-from harness.spec import DecisionSpec, spec_from_dict
+from harness.spec import DecisionSpec
+from harness.spec_file import draft_status
 from tui.form import (
     FIELDS,
     FIELDS_BY_KEY,
     NEW_SPEC,
     FormValues,
+    changed_keys,
     dict_from_values,
     field_for_error,
     values_from_dict,
@@ -30,12 +32,23 @@ from tui.form import (
 
 
 class SpecChanged(Message):
-    """The form now describes `spec` (None while invalid; `error` says why)."""
+    """The form now describes `spec` (None while invalid or incomplete). `error` says what is wrong and
+    `field` which form field it is about (None: the spec as a whole); `missing` lists the essential keys
+    still to fill in, in the order to fill them."""
 
-    def __init__(self, spec: DecisionSpec | None, error: str | None) -> None:
+    def __init__(
+        self,
+        spec: DecisionSpec | None,
+        error: str | None,
+        *,
+        field: str | None = None,
+        missing: tuple[str, ...] = (),
+    ) -> None:
         super().__init__()
         self.spec = spec
         self.error = error
+        self.field = field
+        self.missing = missing
 
 
 def read_spec_dict(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -62,6 +75,7 @@ class ConstraintsView(VerticalScroll):
         self.spec_path: Path | None = None
         self.spec: DecisionSpec | None = None
         self.error: str | None = None
+        self.missing: tuple[str, ...] = ()
         self._type_errors: dict[str, str] = {}
         self._loading = False
         self._revalidate_pending = False
@@ -79,12 +93,13 @@ class ConstraintsView(VerticalScroll):
                 yield Label(section, classes="section")
             with Horizontal(classes="field"):
                 yield Label(field.label, classes="field-label")
-                if field.kind == "choice":
+                if field.kind in ("choice", "bool"):
                     yield Select(
                         [(c, c) for c in field.choices],
                         prompt=field.placeholder or "unset",
                         id=field.widget_id,
                         compact=True,
+                        tooltip=field.help or None,
                     )
                 else:
                     kinds: dict[str, list[Validator]] = {"float": [Number()], "int": [Integer()]}
@@ -94,6 +109,7 @@ class ConstraintsView(VerticalScroll):
                         validators=validators,
                         id=field.widget_id,
                         compact=True,
+                        tooltip=field.help or None,
                     )
             yield Static("", id=field.error_id, classes="field-error")
 
@@ -101,7 +117,7 @@ class ConstraintsView(VerticalScroll):
     def form_values(self) -> FormValues:
         values: FormValues = {}
         for field in FIELDS:
-            if field.kind == "choice":
+            if field.kind in ("choice", "bool"):
                 chosen = self.query_one(f"#{field.widget_id}", Select).value
                 values[field.key] = None if chosen is Select.NULL else str(chosen)
             else:
@@ -113,7 +129,7 @@ class ConstraintsView(VerticalScroll):
         try:
             for field in FIELDS:
                 value = values.get(field.key)
-                if field.kind == "choice":
+                if field.kind in ("choice", "bool"):
                     select = self.query_one(f"#{field.widget_id}", Select)
                     select.value = value if value in field.choices else Select.NULL
                 else:
@@ -135,6 +151,10 @@ class ConstraintsView(VerticalScroll):
         self.query_one("#spec-path", Input).value = str(path) if path else ""
         self.set_values(values_from_dict(raw))
 
+    def changes(self) -> dict[str, Any]:
+        """What the user changed since the spec was loaded or saved, by dotted key (None: removed)."""
+        return changed_keys(self.form_values(), self.base)
+
     def set_field(self, key: str, text: str) -> None:
         """Set one field from elsewhere (the Data view's file picker)."""
         self.query_one(f"#{FIELDS_BY_KEY[key].widget_id}", Input).value = text
@@ -149,27 +169,26 @@ class ConstraintsView(VerticalScroll):
     def _validate_now(self) -> None:
         self._revalidate_pending = False
         raw = dict_from_values(self.form_values(), self.base)
-        spec: DecisionSpec | None = None
         error_field: str | None = None
         error: str | None = None
-        try:
-            spec = spec_from_dict(raw, where="form")
+        spec, missing, problem = draft_status(raw, where="form")
+        if spec is not None:
             path = self.spec_path_value()
             if path is not None:
                 spec._source = path.resolve()
-        except InputError as exc:
-            error = exc.problem + (f" — fix: {exc.fix}" if exc.fix else "")
-            error_field = field_for_error(exc)
+        if problem is not None:
+            error = problem.problem + (f" — fix: {problem.fix}" if problem.fix else "")
+            error_field = field_for_error(problem)
         for field in FIELDS:
             message = self._type_errors.get(field.key) or (error if field.key == error_field else "")
             self._show_error(field.key, message or "")
         self._show_error("", error if error and error_field is None else "")
         if self._type_errors and error is None:
-            key, message = next(iter(self._type_errors.items()))
-            error = f"{FIELDS_BY_KEY[key].label}: {message}"
+            error_field, message = next(iter(self._type_errors.items()))
+            error = f"{FIELDS_BY_KEY[error_field].label}: {message}"
             spec = None
-        self.spec, self.error = spec, error
-        self.post_message(SpecChanged(spec, error))
+        self.spec, self.error, self.missing = spec, error, tuple(missing)
+        self.post_message(SpecChanged(spec, error, field=error_field, missing=self.missing))
 
     def _show_error(self, key: str, message: str) -> None:
         """Touch a field's widgets only when its message changes (restyling 35 fields is slow)."""

@@ -202,7 +202,10 @@ class DataView(Horizontal):
         else:
             show(self._show_balance_note, "no target set on the Constraints tab")
         if spec is None:
-            show(self._show_audit_note, "fix the Constraints form to audit the data")
+            show(
+                self._show_audit_note,
+                "the audit runs once the spec is complete (the header says what is next)",
+            )
             return
         try:
             task = build_task(df, spec)

@@ -65,12 +65,14 @@ def _num(value: float | None, fmt: str) -> str:
 
 def _verdict_cell(m: Measurement, v: CandidateVerdict | None) -> Text:
     verdict = v.verdict if v else m.status
-    text = Text(verdict, style=_VERDICT_STYLE.get(verdict, ""))
+    return Text(verdict, style=_VERDICT_STYLE.get(verdict, ""))
+
+
+def _why(m: Measurement, v: CandidateVerdict | None) -> str:
+    """Why a candidate is out: the gates it breaks, or why it failed (long: the last column)."""
     if v and v.violations:
-        text.append(": " + "; ".join(v.violations), style="red")
-    elif not m.ok and m.reason:
-        text.append(f": {m.reason}", style="red")
-    return text
+        return "; ".join(v.violations)
+    return (m.reason or "") if not m.ok else ""
 
 
 def columns_for(metric: str) -> list[Column]:
@@ -84,18 +86,14 @@ def columns_for(metric: str) -> list[Column]:
         mv = m.metrics.get(metric)
         return "—" if mv is None else mv.show()
 
+    # the key columns first, so that they fit in 80 columns: rank, candidate, metric, verdict, p99 latency
     return [
         Column(
             "rank", "#", lambda m, v: v.rank if v else None, lambda m, v: str(v.rank) if v and v.rank else ""
         ),
         Column("candidate", "candidate", lambda m, v: m.candidate, lambda m, v: m.candidate),
         Column("metric", label, metric_raw, metric_show),
-        Column(
-            "p50",
-            "p50 ms",
-            lambda m, v: m.latency.p50_ms if m.latency else None,
-            lambda m, v: _num(m.latency.p50_ms if m.latency else None, ".2f"),
-        ),
+        Column("verdict", "verdict", lambda m, v: v.verdict if v else m.status, _verdict_cell),
         Column(
             "p99",
             "p99 ms",
@@ -111,7 +109,13 @@ def columns_for(metric: str) -> list[Column]:
         Column("size", "MB", lambda m, v: m.size_mb, lambda m, v: _num(m.size_mb, ".2f")),
         Column("cost", "USD/1k", lambda m, v: m.cost_usd_per_1k, lambda m, v: _num(m.cost_usd_per_1k, ".2g")),
         Column("train", "train s", lambda m, v: m.train_time_s, lambda m, v: _num(m.train_time_s, ".1f")),
-        Column("verdict", "verdict", lambda m, v: v.verdict if v else m.status, _verdict_cell),
+        Column(
+            "p50",
+            "p50 ms",
+            lambda m, v: m.latency.p50_ms if m.latency else None,
+            lambda m, v: _num(m.latency.p50_ms if m.latency else None, ".2f"),
+        ),
+        Column("why", "why not", lambda m, v: _why(m, v) or None, lambda m, v: Text(_why(m, v), style="red")),
     ]
 
 
@@ -190,8 +194,8 @@ def details_text(m: Measurement, v: CandidateVerdict | None, metric: str) -> Tex
 
 class ResultsView(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
-        ("s", "sort_next", "Sort by next column"),
-        ("d", "sort_flip", "Flip sort"),
+        ("s", "sort_next", "Sort"),
+        ("d", "sort_flip", "Reverse"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -245,6 +249,17 @@ class ResultsView(VerticalScroll):
         )
         self._show_chosen()
         self._show_details(0)
+
+    def clear(self, message: str = "Run the harness (ctrl+r) to see results.") -> None:
+        """Back to no results (a new run started: the last run's are not this one's)."""
+        self._rows, self._columns, self.metric, self.evidence = [], [], "", None
+        self._sort_index, self._reverse = 0, False
+        self.query_one("#recommendation", Static).update(message)
+        self.query_one("#leaderboard", DataTable).clear(columns=True)
+        self.query_one(ParetoPlot).plot([], greater_is_better=True, y_label="")
+        self.query_one("#candidate-details", Static).update("")
+        for pane_id in EVIDENCE_PANES:
+            self.query_one(f"#ev-{pane_id.removeprefix('res-')}", Static).update(NOT_RUN)
 
     def _fill(self) -> None:
         table = self.query_one("#leaderboard", DataTable)
