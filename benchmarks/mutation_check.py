@@ -104,8 +104,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "resamples-seeded-by-name-in-fitting",
         "harness/fitting.py",
-        "            seed=seed,\n            on_progress=progress(\"measure\"),",
-        "            seed=seed + len(candidate.name),\n            on_progress=progress(\"measure\"),",
+        '            seed=seed,\n            on_progress=progress("measure"),',
+        '            seed=seed + len(candidate.name),\n            on_progress=progress("measure"),',
         ("tests/measure/test_paired_candidates.py",),
         "the trial offsets each candidate's measurement seed by its name",
     ),
