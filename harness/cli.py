@@ -136,6 +136,12 @@ class _RunCommand(typer.core.TyperCommand):
         return super().parse_args(ctx, ["--mlflow=" if bare(i) else a for i, a in enumerate(args)])
 
 
+_SUPERSEDE_HELP = (
+    "When the log holds a record in force for the same spec (or title), the new ADR supersedes it (both "
+    "linked); --no-supersede keeps both and says a duplicate was written."
+)
+
+
 @app.command(epilog=EXIT_CODES_HELP, cls=_RunCommand)
 def run(
     spec_path: Path = typer.Argument(..., metavar="SPEC", help="decision.toml", readable=False),
@@ -149,6 +155,7 @@ def run(
         None, "--adr-dir", help="Decision log folder; default: .adr-dir's, else adr/.", readable=False
     ),
     no_adr: bool = typer.Option(False, "--no-adr", help="Measure and decide, but write no ADR."),
+    supersede: bool = typer.Option(True, "--supersede/--no-supersede", help=_SUPERSEDE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     seeds: Optional[int] = typer.Option(
         None, "--seeds", min=1, max=50, help="Repeat selection with N seeds; overrides `seeds` in the spec."
@@ -215,6 +222,7 @@ def run(
             address=address,
             workers=workers,
             mlflow=mlflow,
+            supersede_same=supersede,
         )
         if executor not in ("local", "inline", "ray"):
             raise InputError(
@@ -699,8 +707,11 @@ def adr_write(
         ..., metavar="RECORD", help="A run record (runs/<run-id>/run.json)", readable=False
     ),
     adr_dir: Optional[Path] = _adr_dir_option(),
+    supersede: bool = typer.Option(True, "--supersede/--no-supersede", help=_SUPERSEDE_HELP),
 ) -> None:
     """Write the ADR of a finished run from its record (when the run could not write it)."""
+    from rich.text import Text
+
     from harness.outputs import check_output_folder
     from harness.publish import write_adr_for
     from harness.record import load_record
@@ -715,7 +726,13 @@ def adr_write(
                 fix="run the decision again",
             )
         check_output_folder(folder, what="decision records (ADR)", option="--adr-dir")
-        path = write_adr_for(record, folder)
+        path = write_adr_for(
+            record,
+            folder,
+            supersede_same=supersede,
+            on_note=lambda message: err.print(Text(message, style="dim")),
+            on_warning=lambda message: err.print(Text(message, style="yellow")),
+        )
     except InputError as exc:
         _fail(exc)
         return

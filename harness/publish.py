@@ -49,10 +49,20 @@ def write_adr_or_keep(
     status: str,
     record_path: Path,
     on_warning: Callable[[str], None] | None = None,
+    *,
+    supersede_same: bool = True,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
     """`write_adr_for`, or `OutputError` naming the record that holds the finished results."""
     try:
-        return write_adr_for(record, adr_dir, status=status, on_warning=on_warning)
+        return write_adr_for(
+            record,
+            adr_dir,
+            status=status,
+            supersede_same=supersede_same,
+            on_warning=on_warning,
+            on_note=on_note,
+        )
     except (OSError, InputError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else one_line(exc)
     raise OutputError(
@@ -69,13 +79,27 @@ def write_adr_for(
     *,
     status: str = "proposed",
     supersedes: Path | None = None,
+    supersede_same: bool = True,
     on_warning: Callable[[str], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
     """Render and write the ADR of a finished run, its claims and charts, and its decision package (also
-    used by the TUI's ADR screen). A package that cannot be written is a warning: the ADR stands."""
+    used by the TUI's ADR screen). A package that cannot be written is a warning: the ADR stands.
+
+    Running the same decision again never adds a record silently: when `supersedes` is not given and the log
+    holds a record still in force for the same spec (or the same title), the new record supersedes it (both
+    linked, as `harness adr supersede` does) and `on_note` says so in one line; with `supersede_same=False`
+    both stay in force and `on_warning` says a duplicate was written."""
     from harness import adr
     from harness.adr.charts import render_charts
 
+    earlier = None
+    if supersedes is None:
+        earlier = adr.same_decision(
+            adr_dir, title=str(record.spec["title"]), spec_fingerprint=_spec_fingerprint(record)
+        )
+        if earlier is not None and supersede_same:
+            supersedes = earlier[0]
     charts = render_charts(record)
     old = supersedes.name if supersedes else None
 
@@ -88,10 +112,51 @@ def write_adr_for(
     assets = {**charts, CLAIMS_ASSET: claims_bytes(record, Path(adr_dir))}
     path = adr.write_adr(text, adr_dir, record.spec["title"], assets=assets)
     if supersedes is not None:
-        adr.supersede(supersedes, path)
+        try:
+            adr.supersede(supersedes, path)
+        except InputError as exc:
+            if earlier is None:  # asked for by name: the caller hears of it
+                raise
+            _say(
+                on_warning,
+                f"{path.name} decides the same as {supersedes.name} ({earlier[1]}), but {supersedes.name} "
+                f"could not be marked superseded: {one_line(exc)}",
+                warning=True,
+            )
+        else:
+            if earlier is not None:
+                _say(
+                    on_note,
+                    f"{path.name} supersedes {supersedes.name} (an earlier decision for {earlier[1]}); both "
+                    "records link each other — pass --no-supersede to keep both in force",
+                )
+    elif earlier is not None:
+        _say(
+            on_warning,
+            f"duplicate decision written: {path.name} and {earlier[0].name} are both in force for "
+            f"{earlier[1]} (--no-supersede); `harness adr supersede {int(earlier[0].name[:4])} "
+            f"{int(path.name[:4])}` links them",
+            warning=True,
+        )
     _write_package(record, path, on_warning)
     adr.update_index(adr_dir)
     return path
+
+
+def _spec_fingerprint(record: Any) -> str | None:
+    try:
+        return str(record.decision_spec().fingerprint())
+    except (InputError, ValueError, AttributeError):  # a record whose spec no longer validates
+        return None
+
+
+def _say(to: Callable[[str], None] | None, message: str, *, warning: bool = False) -> None:
+    if to is not None:
+        to(message)
+    else:
+        import logging
+
+        logging.getLogger("harness").log(logging.WARNING if warning else logging.INFO, message)
 
 
 def _write_package(record: Any, adr_path: Path, on_warning: Callable[[str], None] | None) -> Path | None:
@@ -102,13 +167,7 @@ def _write_package(record: Any, adr_path: Path, on_warning: Callable[[str], None
     try:
         return write_package(record, record.decision_spec(), adr_path=Path(adr_path), plan_path=plan)
     except (OSError, InputError) as exc:
-        message = f"the decision package was not written: {one_line(exc)}"
-        if on_warning is not None:
-            on_warning(message)
-        else:
-            import logging
-
-            logging.getLogger("harness").warning(message)
+        _say(on_warning, f"the decision package was not written: {one_line(exc)}", warning=True)
         return None
 
 

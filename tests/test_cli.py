@@ -119,13 +119,18 @@ def test_run_writes_adr_and_record_with_measured_numbers(tmp_path: Path) -> None
     assert record.decision is not None and record.decision.justified
     assert (tmp_path / "adr" / "README.md").exists()
 
-    # a second run never overwrites: it takes the next number
+    # a second run never overwrites: it takes the next number and supersedes the first (only its status moves)
     assert invoke(tmp_path, "run", str(spec)).exit_code == 0
     assert sorted(p.name for p in (tmp_path / "adr").glob("0*.md")) == [
         "0001-test-decision.md",
         "0002-test-decision.md",
     ]
-    assert adrs[0].read_text() == text
+    before, after = text.splitlines(), adrs[0].read_text().splitlines()
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert changed and all(
+        "proposed" in old and "superseded by [0002-test-decision](0002-test-decision.md)" in new
+        for old, new in changed
+    ), changed
 
 
 @pytest.mark.slow

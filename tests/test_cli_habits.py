@@ -320,3 +320,75 @@ def test_shell_completion_is_offered_and_completes(monkeypatch: pytest.MonkeyPat
         assert completed.stdout.split() == [expected], completed.output
     env = {"_HARNESS_COMPLETE": "complete_bash", "COMP_WORDS": "harness run --exec", "COMP_CWORD": "2"}
     assert "--executor" in runner.invoke(app, [], prog_name="harness", env=env).stdout.split()
+
+
+# ---- the same decision again -------------------------------------------------------------------------------
+
+
+def _tiny_run_spec(tmp_path: Path, title: str = "Churn model") -> Path:
+    make_tiny_classification_df(200).write_csv(tmp_path / "data.csv")
+    spec_path = tmp_path / "decision.toml"
+    spec_path.write_text(
+        f'title = "{title}"\n[data]\npath = "data.csv"\ntarget = "label"\nid_column = "row_id"\n'
+        '[candidates]\ninclude = ["zero-rule", "linear"]\ntuning_trials = 1\ncv_folds = 1\n'
+        "[evidence]\nlearning_curves = false\nrobustness = false\n"
+    )
+    return spec_path
+
+
+def test_running_the_same_spec_again_supersedes_instead_of_duplicating(tmp_path: Path) -> None:
+    from harness.adr import list_adrs
+
+    spec_path = _tiny_run_spec(tmp_path)
+    adr_dir = tmp_path / "adr"
+    outs = ["--out-dir", str(tmp_path / "runs"), "--adr-dir", str(adr_dir), "--executor", "inline"]
+
+    def run(*extra: str) -> str:
+        result = runner.invoke(app, ["run", str(spec_path), *outs, *extra], terminal_width=400)
+        assert result.exit_code == 0, result.output
+        return " ".join(result.stderr.split())  # rich may wrap a long line on stderr
+
+    first_said = run()
+    assert "supersedes 0" not in first_said and "duplicate decision" not in first_said
+    first = adr_dir / "0001-churn-model.md"
+    second_said = run()
+    second = adr_dir / "0002-churn-model.md"
+    assert (
+        "0002-churn-model.md supersedes 0001-churn-model.md (an earlier decision for the same spec)"
+        in second_said
+    ), second_said
+    records = {r.number: r for r in list_adrs(adr_dir)}
+    assert records[1].status == "superseded by [0002-churn-model](0002-churn-model.md)"
+    assert records[2].status == "proposed"
+    assert "archbench-supersedes: 0001-churn-model.md" in second.read_text()
+    assert f"This record supersedes [ADR-0001]({first.name})." in second.read_text()  # the link back
+
+    third_said = run("--no-supersede")  # kept both in force: said to be a duplicate
+    assert (
+        "duplicate decision written: 0003-churn-model.md and 0002-churn-model.md are both in force for the "
+        "same spec" in third_said
+    ), third_said
+    records = {r.number: r for r in list_adrs(adr_dir)}
+    assert records[2].status == records[3].status == "proposed"
+    assert "supersedes" not in (adr_dir / "0003-churn-model.md").read_text().split("---")[1]
+
+
+def test_the_same_decision_is_found_by_spec_then_by_title(tmp_path: Path) -> None:
+    from harness.adr import same_decision
+
+    def record(number: int, title: str, status: str, fingerprint: str) -> Path:
+        path = tmp_path / f"{number:04d}-x.md"
+        path.write_text(
+            f"---\nstatus: {status}\ndate: 2025-01-0{number}\narchbench-spec-fingerprint: {fingerprint}\n"
+            f"---\n\n# {title}\n"
+        )
+        return path
+
+    old = record(1, "Churn model", "superseded by [0002-x](0002-x.md)", "aaa")
+    by_spec = record(2, "Churn  model", "accepted", "aaa")
+    other = record(3, "Churn model", "proposed", "bbb")
+    record(4, "Fraud model", "proposed", "ccc")
+    assert same_decision(tmp_path, title="Churn model", spec_fingerprint="aaa") == (by_spec, "the same spec")
+    assert same_decision(tmp_path, title="churn model", spec_fingerprint="zzz") == (other, "the same title")
+    assert same_decision(tmp_path, title="Pricing", spec_fingerprint="zzz") is None
+    assert old.exists()

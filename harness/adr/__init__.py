@@ -47,6 +47,7 @@ from harness.adr.store import (  # noqa: F401 - re-exported: the store is part o
     migrate,
     next_number,
     resolve_record,
+    same_decision,
     set_status,
     slugify,
     spec_from_adr,

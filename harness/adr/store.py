@@ -324,6 +324,30 @@ def spec_from_adr(path: str | Path) -> DecisionSpec:
     return spec_from_toml(match.group(2), where=f"{p} (spec block)")
 
 
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def same_decision(
+    adr_dir: str | Path, *, title: str, spec_fingerprint: str | None
+) -> tuple[Path, str] | None:
+    """The newest record of the log still in force (not superseded) that decides the same thing as a run of
+    this spec: one written for the very same spec (its `archbench-spec-fingerprint`), else one with the same
+    title (another version of the spec: constraints or data changed). Returns (record, why: "the same spec"
+    or "the same title"), or None. Running the same spec again should supersede that record, not sit beside
+    it unnoticed."""
+    by_title: Path | None = None
+    for path in reversed(_record_paths(Path(adr_dir))):
+        parsed = _parse(path)
+        if (parsed.status or "").lower().startswith("superseded"):
+            continue
+        if spec_fingerprint and parsed.meta.get("archbench-spec-fingerprint") == spec_fingerprint:
+            return path, "the same spec"
+        if by_title is None and parsed.title and _same_words(parsed.title, title):
+            by_title = path
+    return (by_title, "the same title") if by_title is not None else None
+
+
 # ---- changing records: status, supersede, migrate ----------------------------------------------------------
 
 
