@@ -30,4 +30,4 @@ fi
 "$PY" datasets/fraud/generate.py --if-missing
 "$PY" datasets/intents/generate.py --if-missing
 [ -f datasets/product_qa/data/qa.csv ] || "$PY" datasets/product_qa/generate.py
-echo "setup: done — run the example with: $VENV/bin/harness run datasets/fraud/decision.toml"
+echo "setup: done — run the example with: $VENV/bin/harness run datasets/fraud/decision.toml --adr-dir runs/adr"
