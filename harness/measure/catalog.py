@@ -1,14 +1,21 @@
-"""The metric catalog: names, direction and which tasks they apply to.
+"""The metric registry, in the spirit of scikit-learn's scorers: one entry per metric with its name, label,
+direction, the tasks it applies to, what it needs from the predictions, and the module that computes it.
 
-Light on purpose (no sklearn import) so the spec can validate `metric = "..."` cheaply.
-The functions that compute these live in `harness.measure.quality`.
+Light on purpose (no sklearn import) so the spec can validate `metric = "..."` cheaply. The computation is
+found through `module` on first use (`harness.measure.quality.metric_function`): each of those modules holds
+a `FUNCTIONS` dict of `MetricFunction`s (a point estimate and its vectorised bootstrap form), and CIs, paired
+differences and slices are generic over every registered metric. Adding a metric is one entry here plus its
+function in the module named.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from harness.types import TaskKind
+
+Need = Literal["labels", "proba", "values", "answers", "retrieval", "oos_class", "judge"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,8 @@ class MetricInfo:
     label: str
     greater_is_better: bool
     tasks: frozenset[TaskKind]
+    needs: frozenset[Need] = frozenset()  # what the predictions (and the task) must provide
+    module: str = "harness.measure.quality"  # where its MetricFunction lives (`FUNCTIONS[name]`)
 
 
 _CLS = frozenset({TaskKind.BINARY, TaskKind.MULTICLASS})
@@ -24,30 +33,40 @@ _BIN = frozenset({TaskKind.BINARY})
 _REG = frozenset({TaskKind.REGRESSION})
 _QA = frozenset({TaskKind.QA})
 
+_PROBA: frozenset[Need] = frozenset({"proba"})
+_LABELS: frozenset[Need] = frozenset({"labels"})
+_VALUES: frozenset[Need] = frozenset({"values"})
+_OOS: frozenset[Need] = frozenset({"labels", "oos_class"})
+_ANSWERS: frozenset[Need] = frozenset({"answers"})
+_RETRIEVAL: frozenset[Need] = frozenset({"retrieval"})
+_JUDGED: frozenset[Need] = frozenset({"answers", "retrieval", "judge"})
+_OOS_MODULE = "harness.measure.oos"
+_QA_MODULE = "harness.measure.qa"
+
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in [
-        MetricInfo("roc_auc", "ROC-AUC", True, _CLS),
-        MetricInfo("pr_auc", "PR-AUC (average precision)", True, _BIN),
-        MetricInfo("f1", "F1 (positive class)", True, _BIN),
-        MetricInfo("log_loss", "log loss", False, _CLS),
-        MetricInfo("accuracy", "accuracy", True, _CLS),
-        MetricInfo("balanced_accuracy", "balanced accuracy", True, _CLS),
-        MetricInfo("macro_f1", "macro-F1", True, _CLS),
+        MetricInfo("roc_auc", "ROC-AUC", True, _CLS, _PROBA),
+        MetricInfo("pr_auc", "PR-AUC (average precision)", True, _BIN, _PROBA),
+        MetricInfo("f1", "F1 (positive class)", True, _BIN, _LABELS),
+        MetricInfo("log_loss", "log loss", False, _CLS, _PROBA),
+        MetricInfo("accuracy", "accuracy", True, _CLS, _LABELS),
+        MetricInfo("balanced_accuracy", "balanced accuracy", True, _CLS, _LABELS),
+        MetricInfo("macro_f1", "macro-F1", True, _CLS, _LABELS),
         # with an out-of-scope class (text classification): harness.measure.oos
-        MetricInfo("in_scope_accuracy", "in-scope accuracy", True, _CLS),
-        MetricInfo("oos_recall", "out-of-scope recall", True, _CLS),
-        MetricInfo("oos_precision", "out-of-scope precision", True, _CLS),
-        MetricInfo("rmse", "RMSE", False, _REG),
-        MetricInfo("mae", "MAE", False, _REG),
-        MetricInfo("r2", "R²", True, _REG),
-        MetricInfo("exact_match", "exact match", True, _QA),
-        MetricInfo("rouge_l", "ROUGE-L", True, _QA),
-        MetricInfo("answer_presence", "answer-string presence", True, _QA),
-        MetricInfo("recall_at_k", "retrieval recall@k", True, _QA),
-        MetricInfo("mrr", "MRR", True, _QA),
+        MetricInfo("in_scope_accuracy", "in-scope accuracy", True, _CLS, _OOS, _OOS_MODULE),
+        MetricInfo("oos_recall", "out-of-scope recall", True, _CLS, _OOS, _OOS_MODULE),
+        MetricInfo("oos_precision", "out-of-scope precision", True, _CLS, _OOS, _OOS_MODULE),
+        MetricInfo("rmse", "RMSE", False, _REG, _VALUES),
+        MetricInfo("mae", "MAE", False, _REG, _VALUES),
+        MetricInfo("r2", "R²", True, _REG, _VALUES),
+        MetricInfo("exact_match", "exact match", True, _QA, _ANSWERS, _QA_MODULE),
+        MetricInfo("rouge_l", "ROUGE-L", True, _QA, _ANSWERS, _QA_MODULE),
+        MetricInfo("answer_presence", "answer-string presence", True, _QA, _ANSWERS, _QA_MODULE),
+        MetricInfo("recall_at_k", "retrieval recall@k", True, _QA, _RETRIEVAL, _QA_MODULE),
+        MetricInfo("mrr", "MRR", True, _QA, _RETRIEVAL, _QA_MODULE),
         # LLM-judged, only with [models] judge_path (harness.measure.judge); not a default secondary metric
-        MetricInfo("faithfulness", "faithfulness (LLM judge)", True, _QA),
+        MetricInfo("faithfulness", "faithfulness (LLM judge)", True, _QA, _JUDGED, "harness.measure.judge"),
     ]
 }
 

@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from harness.errors import InputError
-from harness.measure.quality import METRIC_FUNCTIONS, MetricFunction, MetricUnavailable, Scored
+from harness.measure.quality import MetricFunction, MetricUnavailable, Scored
 
 if TYPE_CHECKING:
     from harness.dataset import Predictions, Split
@@ -217,7 +217,7 @@ def faithfulness_rows(s: Scored) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64)
 
 
-METRIC_FUNCTIONS.setdefault("faithfulness", MetricFunction.per_row_mean(faithfulness_rows))
+FUNCTIONS: dict[str, MetricFunction] = {"faithfulness": MetricFunction.per_row_mean(faithfulness_rows)}
 
 
 def with_faithfulness(

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from harness.dataset import Predictions, Split
-from harness.measure.catalog import SECONDARY_METRICS
+from harness.measure.catalog import METRICS, SECONDARY_METRICS
 from harness.measure.cost import cost_usd_per_1k
 from harness.measure.latency import measure_throughput, time_interleaved
-from harness.measure.quality import METRIC_FUNCTIONS, score
+from harness.measure.oos import OOS_METRICS
+from harness.measure.quality import score
 from harness.results import Measurement
 from harness.types import TaskKind
 
@@ -143,12 +144,22 @@ def score_candidate(
             optimizing=metric,
         )
     else:
-        secondary = [m for m in secondary if m in METRIC_FUNCTIONS]
-        main = metric if metric in METRIC_FUNCTIONS else None
+        oos_index = _oos_index(task, spec)
+        if oos_index is not None:  # how the model treats questions outside its training: a failure mode
+            secondary += [m for m in OOS_METRICS if m not in secondary]
+        elif "oos_class" in METRICS[metric].needs:
+            raise ValueError(f"{metric} needs an out-of-scope class; set data.oos_label")
         metrics = score(
-            task, test.y, preds, secondary, seed=seed, n_boot=n_boot, optimizing=main, threshold=threshold
+            task,
+            test.y,
+            preds,
+            secondary,
+            seed=seed,
+            n_boot=n_boot,
+            optimizing=metric,
+            threshold=threshold,
+            oos_index=oos_index,
         )
-        metrics = _with_out_of_scope(metrics, task, test.y, preds, spec, metric, seed=seed, n_boot=n_boot)
 
     details = dict(candidate.details()) if hasattr(candidate, "details") else {}
     details["score_time_s"] = round(time.perf_counter() - started, 3)
@@ -254,31 +265,10 @@ def host_conditions() -> dict[str, Any]:
     return {"cores": cores, "load_1min": load, "batch_threads": training_threads(), "single_row_threads": 1}
 
 
-def _with_out_of_scope(
-    metrics: dict[str, Any],
-    task: Any,
-    y_true: np.ndarray,
-    preds: Predictions,
-    spec: DecisionSpec,
-    metric: str,
-    *,
-    seed: int,
-    n_boot: int,
-) -> dict[str, Any]:
-    """Add in-scope accuracy and out-of-scope recall/precision when the text task has an OOS class: how the
-    model behaves on questions outside its training distribution is a failure mode the ADR must name."""
+def _oos_index(task: Any, spec: DecisionSpec) -> int | None:
+    """The out-of-scope class of a text task (or of any task whose spec names `data.oos_label`)."""
     if not task.text_columns and spec.data.oos_label is None:
-        return metrics
+        return None
     from harness.dataset import resolve_oos_index
-    from harness.measure.oos import oos_scores
 
-    oos_index = resolve_oos_index(task, spec.data.oos_label)
-    if oos_index is None or preds.labels is None:
-        if metric not in metrics:
-            raise ValueError(f"{metric} needs an out-of-scope class; set data.oos_label")
-        return metrics
-    extra = oos_scores(y_true, preds.labels, oos_index, seed=seed, n_boot=n_boot, keep_resamples=metric)
-    merged = {**extra, **metrics} if metric in extra else {**metrics, **extra}
-    if metric in extra:  # the optimizing metric comes first
-        merged = {metric: merged[metric], **{k: v for k, v in merged.items() if k != metric}}
-    return merged
+    return resolve_oos_index(task, spec.data.oos_label)

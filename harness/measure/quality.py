@@ -16,14 +16,16 @@ are checked against sklearn with `sample_weight` in `tests/measure/test_quality.
 Comparability: the resampled row indices depend only on (seed, number of rows, n_boot), so every candidate
 scored on the same test split with the same seed sees the *same* resamples (a paired bootstrap).
 
-Extension point: `METRIC_FUNCTIONS` maps a catalog name (`harness.measure.catalog.METRICS`) to a
-`MetricFunction` (a point estimate and its vectorised resampled form). QA metrics that are a mean of a per-row
-score register themselves with `MetricFunction.per_row_mean(...)`.
+The registry is `harness.measure.catalog.METRICS`: each entry names the module whose `FUNCTIONS` dict holds
+its `MetricFunction` (a point estimate and its vectorised resampled form); `metric_function(name)` finds it on
+first use, so no module registers anything as a side effect of being imported. The table metrics live here;
+QA (`harness.measure.qa`), out-of-scope (`harness.measure.oos`) and judged metrics (`harness.measure.judge`)
+in their modules. A metric that is a mean of a per-row score is `MetricFunction.per_row_mean(...)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +59,7 @@ class Scored:
     proba: np.ndarray | None = None  # n × K, rows sum to 1
     values: np.ndarray | None = None  # regression predictions
     extra: dict[str, Any] = field(default_factory=dict)  # QA answers, retrieved ids, …
+    oos_index: int | None = None  # the out-of-scope class, when the task has one
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -95,7 +98,13 @@ class Scored:
         return self.values
 
 
-def _prepare(task: Task, y_true: np.ndarray, preds: Predictions, threshold: float | None = None) -> Scored:
+def _prepare(
+    task: Task,
+    y_true: np.ndarray,
+    preds: Predictions,
+    threshold: float | None = None,
+    oos_index: int | None = None,
+) -> Scored:
     y = np.asarray(y_true)
     n = len(y)
     if n == 0:
@@ -127,7 +136,7 @@ def _prepare(task: Task, y_true: np.ndarray, preds: Predictions, threshold: floa
         labels = np.where(proba[:, positive] >= threshold, positive, 1 - positive)
     elif labels is None and proba is not None:
         labels = proba.argmax(axis=1)
-    return Scored(task, y, labels, proba, extra=dict(preds.extra))
+    return Scored(task, y, labels, proba, extra=dict(preds.extra), oos_index=oos_index)
 
 
 # ---- the metric registry -----------------------------------------------------------------------------------
@@ -378,7 +387,7 @@ def _rs_r2(s: Scored, counts: np.ndarray) -> np.ndarray:
     return r2
 
 
-METRIC_FUNCTIONS: dict[str, MetricFunction] = {
+FUNCTIONS: dict[str, MetricFunction] = {
     "roc_auc": MetricFunction(_sk_roc_auc, _rs_roc_auc),
     "pr_auc": MetricFunction(_sk_pr_auc, _rs_pr_auc),
     "f1": MetricFunction(_sk_f1, _rs_f1),
@@ -390,6 +399,33 @@ METRIC_FUNCTIONS: dict[str, MetricFunction] = {
     "mae": MetricFunction(_sk_mae, _rs_mae),
     "r2": MetricFunction(_sk_r2, _rs_r2),
 }
+
+
+def metric_function(name: str) -> MetricFunction:
+    """The registered computation of a catalog metric (KeyError when it has none)."""
+    import importlib
+
+    info = METRICS[name]
+    functions: dict[str, MetricFunction] = importlib.import_module(info.module).FUNCTIONS
+    return functions[name]
+
+
+class _Registry(Mapping[str, MetricFunction]):
+    """Every catalog metric with a computation, read through the catalog (nothing registers on import)."""
+
+    def __getitem__(self, name: str) -> MetricFunction:
+        if name not in METRICS:
+            raise KeyError(name)
+        return metric_function(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(METRICS)
+
+    def __len__(self) -> int:
+        return len(METRICS)
+
+
+METRIC_FUNCTIONS: Mapping[str, MetricFunction] = _Registry()
 
 
 # ---- bootstrap ---------------------------------------------------------------------------------------------
@@ -435,11 +471,13 @@ def score(
     n_boot: int = 1000,
     optimizing: str | None = None,
     threshold: float | None = None,
+    oos_index: int | None = None,
 ) -> dict[str, MetricValue]:
     """Each metric's value on the test set with a percentile-bootstrap 95% CI (`n_boot=0`: no CI).
 
     `threshold` (binary, with probabilities): labels are "positive score ≥ threshold" — a threshold chosen on
-    dev (`harness.measure.threshold`) instead of the model's own 0.5.
+    dev (`harness.measure.threshold`) instead of the model's own 0.5. `oos_index`: the out-of-scope class, for
+    the out-of-scope metrics.
 
     The optimizing metric is always included (first). A secondary metric the predictions cannot support
     (`MetricUnavailable`, e.g. labels without probabilities) is left out; for the optimizing metric that is a
@@ -454,14 +492,13 @@ def score(
             )
         if task.kind not in METRICS[name].tasks:
             raise InputError(f"metric {name!r} does not apply to a {task.kind} task", where="metric")
-        if name not in METRIC_FUNCTIONS:
-            raise InputError(f"metric {name!r} has no implementation yet", where="metric")
-    s = _prepare(task, y_true, preds, threshold)
+    functions = {name: metric_function(name) for name in names}
+    s = _prepare(task, y_true, preds, threshold, oos_index)
     points: dict[str, float] = {}
     for name in names:
         try:
             _check_defined(name, s)
-            points[name] = METRIC_FUNCTIONS[name].point(s)
+            points[name] = functions[name].point(s)
         except MetricUnavailable as exc:
             if name == optimizing:
                 raise ValueError(f"cannot compute {METRICS[name].label}: it {exc}") from None
@@ -471,7 +508,7 @@ def score(
     if n_boot > 0:
         for counts in bootstrap_counts(s.n, n_boot, seed):
             for name in names:
-                resampled[name].append(METRIC_FUNCTIONS[name].resampled(s, counts))
+                resampled[name].append(functions[name].resampled(s, counts))
 
     out: dict[str, MetricValue] = {}
     tail = (1 - CI_LEVEL) / 2 * 100
