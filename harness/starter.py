@@ -265,8 +265,8 @@ def _render(
         _say(
             data,
             f"{name!r} holds dates/times. Set it to split by time (the latest rows become the test set, "
-            "as in production). It is no feature either way (the ADR says so): add derived columns (month, "
-            "weekday, days since …) to use it.",
+            "as in production); then it is no feature. Left unset, its calendar parts (year, month, day of "
+            "week, …) are features of the tabular families (the ADR says which).",
         )
         data.add(tomlkit.comment(f"time_column = {_toml(name)}"))
     if s.text_columns:

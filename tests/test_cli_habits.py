@@ -13,7 +13,7 @@ import tomlkit
 from typer.testing import CliRunner
 
 from harness.cli import ADR_LIST_SCHEMA, AUDIT_SCHEMA, CHECK_SCHEMA, EXIT_BLOCKED_RUN, RUN_SCHEMA, app
-from harness.data.task import build_task_with_notes
+from harness.data import build_task_with_notes
 from harness.spec import Constraints, load_spec, spec_from_dict
 
 from .conftest import make_tiny_classification_df
@@ -155,10 +155,11 @@ def test_init_diabetes_regression_with_a_given_target_and_a_date(tmp_path: Path)
     payload = json.loads(check.stdout)
     assert payload["schema"] == CHECK_SCHEMA and payload["ok"] and payload["errors"] == []
     assert payload["spec"]["data"]["target"] == "progression"
-    # the date column's exclusion is a note the ADR's context prints (record.data.notes), not a stderr line
+    # the date column is used as calendar features, said in a note the ADR's context prints (data.notes)
     task, notes = build_task_with_notes(pl.read_csv(data, try_parse_dates=True), spec)
-    assert task.kind.value == "regression" and "visit_date" not in task.feature_columns
-    assert any("date/time column(s) not used as features: 'visit_date'" in n for n in notes)
+    assert task.kind.value == "regression" and "visit_date" in task.numeric_columns
+    said = "used as calendar features by the tabular families: 'visit_date' (year, month, day of month"
+    assert any(said in n for n in notes), notes
     assert _runs(tmp_path, spec_path)["task"] == {"kind": "regression", "target": "progression"}
 
 

@@ -201,7 +201,7 @@ class SingleFeatureRule(TabularCandidate):
         # Refit the chosen feature alone: serving needs one column's encoder and one table, nothing else.
         numeric = (best.column,) if best.column_kind == "numeric" else ()
         categorical = (best.column,) if best.column_kind == "categorical" else ()
-        self.encoder_ = TabularEncoder(numeric, categorical).fit(train.X.select(best.column))
+        self.encoder_ = TabularEncoder(numeric, categorical).fit(train.X)  # reads that column only
         if numeric:
             values = self.encoder_.numeric(train.X)[:, 0]
             self.edges_: np.ndarray | None = _numeric_edges(values, self.n_bins)

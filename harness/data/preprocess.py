@@ -11,6 +11,13 @@ Statistics learned in `fit` (from train, never from dev or test):
   (standardisation for the net), and whether train had missing values there (then the net gets a
   missing-indicator column; a column complete in train gets none — its indicator would be a constant).
 
+* per date / datetime column: calendar features, each a numeric column of its own named `<column>.<part>`:
+  year, month, day, weekday (1 = Monday), day_of_year, and hour for datetimes — the parts that vary on train
+  (monthly data has no `day`, dates without a time of day no `hour`). A target that depends on the weekday or
+  the season is then learnable by every tabular family; the derived names are what `numeric_columns` holds
+  after `fit` (and what feature importances and the single-feature rule name), and serving derives them from
+  the raw column of the request.
+
 Trees get numeric values as float32 with NaN for missing (XGBoost and LightGBM route missing values natively)
 followed by the category codes. The net gets standardised numerics + indicators, and the codes for its
 embeddings.
@@ -38,6 +45,69 @@ if TYPE_CHECKING:
 UNKNOWN_CODE = 0
 _VECTORISED_FROM_ROWS = 256
 
+# Calendar parts of a date/datetime column, in the order its derived columns take, with the words for them.
+CALENDAR_PARTS: dict[str, str] = {
+    "year": "year",
+    "month": "month",
+    "day": "day of month",
+    "weekday": "day of week",
+    "day_of_year": "day of year",
+    "hour": "hour",
+}
+_DATE_ONLY_PARTS = ("year", "month", "day", "weekday", "day_of_year")
+
+
+def is_calendar_dtype(dtype: pl.DataType) -> bool:
+    """Dates and datetimes get calendar features; other temporal types (times of day, durations): numbers."""
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+
+
+def calendar_part(series: pl.Series, part: str) -> np.ndarray:
+    """One calendar part of a date/datetime series, float64 with NaN for missing (or unparsable text)."""
+    values = _as_datetime(series)
+    if values is None:
+        return np.full(len(series), np.nan)
+    dt = values.dt
+    derived = {
+        "year": dt.year,
+        "month": dt.month,
+        "day": dt.day,
+        "weekday": dt.weekday,
+        "day_of_year": dt.ordinal_day,
+        "hour": dt.hour,
+    }[part]()
+    return derived.cast(pl.Float64).to_numpy()
+
+
+def _as_datetime(series: pl.Series) -> pl.Series | None:
+    """The series as a date/datetime: as it is, or parsed from text (a JSON request carries dates as
+    strings); None when it cannot be read as one."""
+    if is_calendar_dtype(series.dtype):
+        return series
+    if series.dtype == pl.Null:
+        return pl.Series(series.name, [None] * len(series), dtype=pl.Datetime)
+    try:
+        text = series.cast(pl.String)
+        return text.str.to_datetime(strict=False)
+    except (pl.exceptions.PolarsError, TypeError, ValueError):
+        return None
+
+
+def calendar_parts_used(series: pl.Series) -> list[str]:
+    """The calendar parts of a training column that vary there (a constant part teaches nothing); `year` when
+    none does, so the column keeps one feature."""
+    candidates = _DATE_ONLY_PARTS if series.dtype == pl.Date else tuple(CALENDAR_PARTS)
+    varying = [p for p in candidates if np.unique(_finite(calendar_part(series, p))).size > 1]
+    return varying or ["year"]
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return values[np.isfinite(values)]
+
+
+def calendar_name(column: str, part: str) -> str:
+    return f"{column}.{part}"
+
 
 class TabularEncoder:
     """Numeric + categorical columns → arrays for trees or for a neural net. Fit on train only."""
@@ -50,8 +120,9 @@ class TabularEncoder:
         min_category_count: int = 2,
         max_categories: int = 1000,
     ) -> None:
-        self.numeric_columns = tuple(numeric_columns)
+        self.numeric_columns = tuple(numeric_columns)  # after `fit`: date columns replaced by their parts
         self.categorical_columns = tuple(categorical_columns)
+        self._numeric_inputs = self.numeric_columns
         self.min_category_count = min_category_count
         self.max_categories = max_categories
 
@@ -64,9 +135,18 @@ class TabularEncoder:
                 where="tabular encoder",
                 fix="declare at least one non-text feature column",
             )
-        _require_columns(X, self.numeric_columns + self.categorical_columns, where="training data")
         schema = X.schema  # once: a wide frame's schema costs milliseconds per call
-        for column in self.numeric_columns:
+        # a derived calendar name given as input (the single-feature rule refits one) reads its source column
+        self.calendar_: dict[str, tuple[str, str]] = {
+            c: derived for c in self._numeric_inputs if (derived := _derived(c, schema)) is not None
+        }
+        raw = tuple(c for c in self._numeric_inputs if c not in self.calendar_)
+        _require_columns(X, raw + self.categorical_columns, where="training data")
+        numeric_columns: list[str] = []
+        for column in self._numeric_inputs:
+            if column in self.calendar_:
+                numeric_columns.append(column)
+                continue
             dtype = schema[column]
             if not (dtype.is_numeric() or dtype == pl.Boolean or dtype.is_temporal()):
                 raise InputError(
@@ -74,6 +154,13 @@ class TabularEncoder:
                     where="training data",
                     fix="declare it categorical (or text), or cast it to a number",
                 )
+            if not is_calendar_dtype(dtype):
+                numeric_columns.append(column)
+                continue
+            for part in calendar_parts_used(X.get_column(column)):
+                self.calendar_[calendar_name(column, part)] = (column, part)
+                numeric_columns.append(calendar_name(column, part))
+        self.numeric_columns = tuple(numeric_columns)
 
         self.vocabularies_: list[dict[str, int]] = []
         for column in self.categorical_columns:
@@ -156,7 +243,12 @@ class TabularEncoder:
     def numeric(self, batch: pl.DataFrame) -> np.ndarray:
         """Raw numeric values, float64 (n × n_numeric), NaN for missing (nulls, NaN, unparsable text)."""
         out = np.empty((batch.height, len(self.numeric_columns)), dtype=np.float64)
+        calendar = getattr(self, "calendar_", {})  # fitted before 'calendar_' existed: none
         for j, column in enumerate(self.numeric_columns):
+            if column in calendar:
+                source, part = calendar[column]
+                out[:, j] = calendar_part(_get(batch, source), part)
+                continue
             series = _get(batch, column)
             if not series.dtype.is_numeric():
                 # Booleans and dates become numbers; text that is not a number becomes missing.
@@ -176,6 +268,16 @@ class TabularEncoder:
         self.__dict__.update(state)
         if "vocabularies_" in state:
             self._replace_pairs = [_replace_pair(v) for v in self.vocabularies_]
+
+
+def _derived(name: str, schema: pl.Schema) -> tuple[str, str] | None:
+    """(source column, part) when `name` is a calendar part of a date column of `schema`, not a column."""
+    if name in schema or "." not in name:
+        return None
+    source, part = name.rsplit(".", 1)
+    if part in CALENDAR_PARTS and source in schema and is_calendar_dtype(schema[source]):
+        return source, part
+    return None
 
 
 def _replace_pair(vocabulary: dict[str, int]) -> tuple[pl.Series, pl.Series]:
@@ -207,8 +309,9 @@ def _require_columns(X: pl.DataFrame, columns: Sequence[str], *, where: str) -> 
 def tabular_columns(task: Task, X: pl.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(numeric, categorical) feature columns for the tabular candidates.
 
-    Uses the task's own typing of columns when it gives one; otherwise infers from the dtypes of `X` (numbers
-    and booleans numeric, everything else categorical). Text columns are left to the text candidates.
+    Uses the task's own typing of columns when it gives one; otherwise infers from the dtypes of `X` (numbers,
+    booleans and dates numeric — dates become calendar features — everything else categorical). Text columns
+    are left to the text candidates.
     """
     text = set(task.text_columns)
     if task.numeric_columns or task.categorical_columns:
@@ -223,5 +326,6 @@ def tabular_columns(task: Task, X: pl.DataFrame) -> tuple[tuple[str, ...], tuple
         if column in text or column not in schema:
             continue
         dtype = schema[column]
-        (numeric if dtype.is_numeric() or dtype == pl.Boolean else categorical).append(column)
+        is_number = dtype.is_numeric() or dtype == pl.Boolean or dtype.is_temporal()
+        (numeric if is_number else categorical).append(column)
     return tuple(numeric), tuple(categorical)

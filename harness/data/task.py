@@ -90,7 +90,7 @@ def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, l
         if name in text:
             continue
         dtype = schema[name]
-        if dtype.is_numeric():
+        if dtype.is_numeric() or dtype.is_temporal():
             numeric.append(name)
         else:
             categorical.append(name)
@@ -330,7 +330,6 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
             continue
         if dtype.is_temporal() and name not in data.text_columns:
             dates.append(name)
-            continue
         (features if _usable(dtype) or name in data.text_columns else skipped).append(name)
     ids = id_like_columns(df, [c for c in features if c not in data.text_columns])
     if ids:
@@ -341,12 +340,8 @@ def _feature_columns(df: pl.DataFrame, spec: DecisionSpec, notes: list[str]) -> 
             + " — set data.id_column (or group_column, for an entity seen in many rows), or list them in "
             "data.feature_columns to use them"
         )
-    if dates:
-        notes.append(
-            f"date/time column(s) not used as features: {', '.join(map(repr, dates))} (no calendar features "
-            "are derived from them) — set data.time_column to split by time, or add derived columns (month, "
-            "weekday, days since …) to use them"
-        )
+    if dates := [name for name in dates if name in features]:  # an id-like one is left out above
+        notes.append(date_columns_note(df, dates))
     if skipped:
         notes.append(
             f"not used as features (type not numeric, text or boolean): {', '.join(skipped)}; "
@@ -409,9 +404,32 @@ def _median_words(texts: pl.Series) -> float:
     return float(median or 0.0)
 
 
+def date_columns_note(df: pl.DataFrame, dates: list[str]) -> str:
+    """What the ADR's context says of the date/time columns a run uses as features (the calendar parts are
+    derived in `harness.data.preprocess`: those that vary on train)."""
+    from harness.data.preprocess import CALENDAR_PARTS, calendar_parts_used, is_calendar_dtype
+
+    said = []
+    for name in dates:
+        column = df.get_column(name)
+        if is_calendar_dtype(column.dtype):
+            parts = ", ".join(CALENDAR_PARTS[p] for p in calendar_parts_used(column.drop_nulls()))
+            said.append(f"{name!r} ({parts})")
+        else:
+            said.append(f"{name!r} (as a number: {column.dtype})")
+    return (
+        f"date/time column(s) used as calendar features by the tabular families: {'; '.join(said)} — the "
+        "parts that vary in the data, derived at serving time from the raw column; set data.time_column to "
+        "split by time instead, or list data.feature_columns without them to leave them out"
+    )
+
+
 def _usable(dtype: pl.DataType) -> bool:
     return (
-        dtype.is_numeric() or dtype in (pl.String, pl.Categorical, pl.Boolean) or isinstance(dtype, pl.Enum)
+        dtype.is_numeric()
+        or dtype.is_temporal()  # dates: calendar features (harness.data.preprocess); others: numbers
+        or dtype in (pl.String, pl.Categorical, pl.Boolean)
+        or isinstance(dtype, pl.Enum)
     )
 
 

@@ -119,11 +119,11 @@ def test_feature_columns_default_and_types() -> None:
     )
     spec = make_spec(id_column="row_id", group_column="customer", time_column="when", text_columns=["review"])
     task, notes = build_task_with_notes(df, spec)
-    assert task.feature_columns == ("x", "c", "flag", "review")
-    assert task.numeric_columns == ("x",)
+    assert task.feature_columns == ("x", "c", "flag", "review", "created")
+    assert task.numeric_columns == ("x", "created")  # a date: calendar features (harness.data.preprocess)
     assert task.categorical_columns == ("c", "flag")
     assert task.text_columns == ("review",)
-    assert any("created" in n and "not used as features" in n for n in notes)
+    assert any("'created' (year)" in n and "used as calendar features" in n for n in notes), notes
 
 
 def test_explicit_feature_columns() -> None:
