@@ -20,7 +20,6 @@ from harness import events as ev
 from harness.errors import CandidateTimeout, RunCancelled, one_line
 from harness.results import Measurement
 from harness.spec import DecisionSpec
-from harness.types import TaskKind
 
 
 @dataclass
@@ -170,9 +169,10 @@ def fit_and_score(
 def _dev_predictions(candidate: Any, splits: Any) -> Any:
     """The train-only model's predictions on dev (thresholds, calibrators, importance); None for QA or
     when dev is empty or predicting fails (the evidence then says what it could not measure)."""
+    from harness.data import kind_of
     from harness.measure.measurement import predict_in_batches
 
-    if len(splits.dev) == 0 or splits.dev.task.kind is TaskKind.QA:
+    if len(splits.dev) == 0 or not kind_of(splits.dev.task).scores_dev:
         return None
     try:
         return predict_in_batches(candidate, splits.dev)

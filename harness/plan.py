@@ -66,8 +66,9 @@ def build_plan(
     spec: DecisionSpec, prepared: Any, candidates: list[Any], protocol: Any, *, now: dt.datetime | None = None
 ) -> Plan:
     """The plan from what a run knows before training: the data, the candidates and the fixed protocol."""
+    from harness.data import kind_of
     from harness.provenance import sha256_file
-    from harness.types import Family, TaskKind
+    from harness.types import Family
 
     path = Path(getattr(prepared, "path", None) or spec.data_path())
     try:
@@ -86,7 +87,7 @@ def build_plan(
         candidates=[c.name for c in candidates],
         baselines=[c.name for c in candidates if getattr(c, "family", None) is Family.BASELINE],
         protocol=_jsonable(asdict(protocol)),
-        tuned=prepared.task.kind is not TaskKind.QA and not prepared.task.text_columns,
+        tuned=kind_of(prepared.task).tuned,
     )
 
 

@@ -24,7 +24,6 @@ from harness.publish import write_adr_or_keep, write_record_or_keep
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
 from harness.trials import interruptible, run_trial, trial_machinery
-from harness.types import TaskKind
 
 
 @dataclass
@@ -238,13 +237,14 @@ def _inputs(r: _Run) -> tuple[Any, list[Any], Any]:
 
 def _protocol(r: _Run, prepared: Any, splits: Any) -> tuple[Any, list[Any], bool]:
     """The evaluation protocol, fixed before anything trains: (protocol, CV folds, whether folds are used)."""
+    from harness.data import kind_of
     from harness.evidence import check_options
     from harness.protocol import cv_folds, fix_protocol
 
     spec, task = r.spec, prepared.task
     golden = prepared.golden_path.name if prepared.golden_path is not None else None
     protocol = fix_protocol(spec, splits, golden=golden)
-    full_protocol = task.kind is not TaskKind.QA and not task.text_columns
+    full_protocol = kind_of(task).tuned  # tables: tuned on CV folds; text and QA: fitted once
     folds = cv_folds(splits.train, protocol, seed=spec.seed) if full_protocol else []
     for line in protocol.describe():
         r.emit(ev.Log(f"protocol: {line}"))
@@ -400,12 +400,13 @@ def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:
     from harness import audit, data
 
     task = prepared.task
+    kind = data.kind_of(task)
     delivered = prepared.df
-    if prepared.delivered is not None and task.kind is not TaskKind.QA:
+    if prepared.delivered is not None and kind.audits_delivered:
         delivered = prepared.delivered
     findings = list(audit.audit_table(delivered, task, spec))
     splits = data.make_splits(prepared.df, task, spec, n_golden=prepared.golden_rows)
-    if task.kind is TaskKind.QA:  # paraphrases, conflicting answers, answers no document supports
+    if kind.has_corpus:  # paraphrases, conflicting answers, answers no document supports
         corpus = splits.train.extra.get("corpus")
         findings += audit.audit_qa(
             prepared.df,

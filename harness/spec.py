@@ -384,9 +384,12 @@ class DecisionSpec(_Strict):
     @field_validator("team_skills")
     @classmethod
     def _known_skills(cls, skills: dict[str, SkillLevel]) -> dict[str, SkillLevel]:
-        unknown = sorted(set(skills) - set(KNOWN_SKILLS))
+        from harness.candidates.registry import known_skills  # built-in families' and plugins'
+
+        known = known_skills() if set(skills) - set(KNOWN_SKILLS) else KNOWN_SKILLS
+        unknown = sorted(set(skills) - set(known))
         if unknown:
-            raise ValueError(f"unknown framework {unknown[0]!r}; use one of: {', '.join(KNOWN_SKILLS)}")
+            raise ValueError(f"unknown framework {unknown[0]!r}; use one of: {', '.join(known)}")
         return skills
 
     @field_validator("metric")

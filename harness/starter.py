@@ -85,13 +85,9 @@ def guess_target(columns: list[str], skip: Collection[str] = ()) -> tuple[str, s
 
 def build_starter(data_path: Path, out_path: Path, *, target: str | None = None) -> Starter:
     """Read `data_path`, detect what a run would, and render the starter spec that `out_path` will hold."""
+    from harness.data.kinds import build_task_with_notes
     from harness.data.load import did_you_mean, list_columns, load_table
-    from harness.data.task import (
-        TEXT_MIN_MEDIAN_WORDS,
-        build_task_with_notes,
-        id_like_columns,
-        looks_like_id_name,
-    )
+    from harness.data.task import TEXT_MIN_MEDIAN_WORDS, id_like_columns, looks_like_id_name
     from harness.spec import spec_from_dict
 
     df = load_table(data_path)

@@ -20,10 +20,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from harness.candidates.registry import known_skills
 from harness.errors import InputError
 from harness.measure.catalog import METRICS
 from harness.spec import Constraints, DecisionSpec
-from harness.types import KNOWN_SKILLS, SkillLevel, TaskKind
+from harness.types import SkillLevel, TaskKind
 
 FieldKind = Literal["text", "list", "float", "int", "choice", "bool"]
 BOOL_CHOICES = ("true", "false")
@@ -126,7 +127,7 @@ FIELDS: tuple[FormField, ...] = (
             choices=tuple(SkillLevel),
             placeholder="unset",
         )
-        for skill in KNOWN_SKILLS
+        for skill in known_skills()
     ),
     _f("Candidates", "candidates.include", "Include", "list", placeholder="all (names or families)"),
     _f("Candidates", "candidates.exclude", "Exclude", "list", placeholder="none"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import InputError
-from harness.types import Family
+from harness.types import KNOWN_SKILLS, Family
 
 if TYPE_CHECKING:
     from harness.candidates.base import BaseCandidate
@@ -105,6 +105,16 @@ def _plugins() -> dict[str, Entry]:
 
 def _registry() -> dict[str, Entry]:
     return {**_REGISTRY, **_plugins()}
+
+
+def known_skills() -> tuple[str, ...]:
+    """Every framework a team can state a level in: the built-in families' (`harness.types.KNOWN_SKILLS`)
+    and those a plugin family declares on its class, so a plugin needs no edit of archbench to be judged on
+    its team's skills."""
+    skills = list(KNOWN_SKILLS)
+    for name in _plugins():
+        skills += [s for s in candidate_class(name).skills if s not in skills]
+    return tuple(skills)
 
 
 def available() -> list[str]:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from harness.data.kinds import build_task_with_notes
 from harness.data.load import data_fingerprint, load_delivered, load_table
-from harness.data.task import build_task_with_notes
 from harness.dataset import Task
 from harness.errors import InputError
 

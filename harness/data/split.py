@@ -71,16 +71,13 @@ def resolve_strategy(task: Task, spec: DecisionSpec) -> str:
 
 
 def make_splits(df: pl.DataFrame, task: Task, spec: DecisionSpec, *, n_golden: int = 0) -> Splits:
-    """Split `df` into train/dev/test under the spec's strategy, fractions and seed.
+    """Split a table into train/dev/test under the spec's strategy, fractions and seed (QA data carries a
+    corpus and is split by `harness.data.qa`; `harness.data.kinds.make_splits` dispatches by kind).
 
     `n_golden` > 0: the last `n_golden` rows are the golden test file (`data.test_path`) and are the
     test split as they are; the rest is split into train and dev only."""
     if n_golden:
         return _golden_splits(df, task, spec, n_golden)
-    if task.kind is TaskKind.QA:  # QA splits carry the corpus: harness.data.qa owns them
-        from harness.data.qa import make_qa_splits
-
-        return make_qa_splits(df, task, spec)
     data = spec.data
     n = df.height
     n_test = max(1, round(n * data.test_fraction))

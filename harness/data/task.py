@@ -28,25 +28,20 @@ MAX_INTEGER_CLASS_SHARE = 0.05
 _FEATURE_FIX = "set data.feature_columns to the columns to use"
 
 
-def build_task(df: pl.DataFrame, spec: DecisionSpec) -> Task:
-    """The `Task` for `df` under `spec`. See `build_task_with_notes` for what was decided on the way."""
-    return build_task_with_notes(df, spec)[0]
-
-
-def build_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, list[str]]:
-    """`build_task`, plus notes on decisions a reader should know (detected kind, skipped columns)."""
-    data = spec.data
-    notes: list[str] = []
+def check_declared_columns(df: pl.DataFrame, spec: DecisionSpec) -> None:
+    """The id / group / time columns the spec declares are columns of the table."""
     for key in ("id_column", "group_column", "time_column"):
-        name = getattr(data, key)
+        name = getattr(spec.data, key)
         if name is not None:
             _require_column(df, name, f"data.{key}")
 
-    if spec.task is TaskKind.QA:  # question/answer columns and a corpus: harness.data.qa owns those
-        from harness.data.qa import build_qa_task
 
-        return build_qa_task(df, spec), notes
-
+def table_task_with_notes(df: pl.DataFrame, spec: DecisionSpec) -> tuple[Task, list[str]]:
+    """The task of a table (tabular or text classification, or regression), plus notes on decisions a reader
+    should know (detected kind, skipped columns). QA tasks are `harness.data.qa`'s; dispatch by kind is
+    `harness.data.kinds`."""
+    data = spec.data
+    notes: list[str] = []
     target = data.target
     if target is None:  # the spec validator already demands it for every non-QA task
         raise InputError("data.target is not set", where="[data]", fix="name the column to predict")

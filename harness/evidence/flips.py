@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from harness.candidates.registry import known_skills
 from harness.decide import decide
 from harness.evidence.model import Flip
 from harness.gates import NUMERIC_GATES, NumericGate
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
-from harness.types import KNOWN_SKILLS, Hardware, Interpretability, SkillLevel
+from harness.types import Hardware, Interpretability, SkillLevel
 
 _EPS = 1e-3
 
@@ -107,7 +108,7 @@ def _shrinks(gate: NumericGate, toward: str) -> bool:
 def skill_flips(ms: list[Measurement], spec: DecisionSpec, metric: str, now: str | None) -> list[Flip]:
     used = {s for m in ms if m.ok for s in m.skills}
     out: list[Flip] = []
-    for skill in (s for s in KNOWN_SKILLS if s in used):
+    for skill in (s for s in known_skills() if s in used):
         have = spec.team_skills.get(skill)
         for level in SkillLevel:
             if level == have:
