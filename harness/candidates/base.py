@@ -85,12 +85,18 @@ class BaseCandidate:
         """Facts about the fitted model worth recording (best iteration, chosen feature, …)."""
         return {}
 
-    def _tick(self, fraction: float, message: str = "") -> None:
+    def _check(self) -> None:
+        """Raise `RunCancelled` when the run is cancelled, `CandidateTimeout` past the deadline; report
+        nothing (a training loop calls it on the steps it does not report: `harness.candidates.progress`)."""
         hooks = self.hooks
         if hooks.cancel is not None and hooks.cancel.is_set():
             raise RunCancelled(f"{self.name}: cancelled")
         if hooks.deadline is not None and time.monotonic() > hooks.deadline:
             raise CandidateTimeout(f"{self.name}: ran past its time budget")
+
+    def _tick(self, fraction: float, message: str = "") -> None:
+        self._check()
+        hooks = self.hooks
         if hooks.on_progress is not None:
             hooks.on_progress(min(max(fraction, 0.0), 1.0), message)
 

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from harness.candidates._qa import QACandidate, folder_size_bytes
+from harness.candidates.progress import EpochProgress
 from harness.dataset import Predictions, Split
 from harness.errors import InputError
 from harness.text.passages import answer_in, answer_lines
@@ -73,11 +74,13 @@ class FineTunedBiEncoderCandidate(QACandidate):
             keep = np.sort(rng.choice(len(questions), self.max_train_pairs, replace=False))
             questions, docs = [questions[i] for i in keep], [docs[i] for i in keep]
         torch.manual_seed(self.seed)
+        self._tick(0.0, "loading the encoder")
         # a private copy: the loader caches one shared instance per path that other candidates use unchanged
         model = copy.deepcopy(load_sentence_encoder(self.encoder_path, self.device))
         model.max_seq_length = self.max_seq_length
         loss_fn = MultipleNegativesRankingLoss(model)
-        batches = [b for _ in range(self.epochs) for b in _unique_doc_batches(docs, self.batch_size, rng)]
+        epochs = [_unique_doc_batches(docs, self.batch_size, rng) for _ in range(self.epochs)]
+        batches = [b for epoch_batches in epochs for b in epoch_batches]
         if not batches:
             raise InputError(
                 "no training pairs", where=self.name, fix="add QA pairs with a supporting document"
@@ -92,20 +95,42 @@ class FineTunedBiEncoderCandidate(QACandidate):
         encode_input = (
             getattr(model, "preprocess", None) or model.tokenize
         )  # `tokenize` is deprecated in ST 6
+        dev_questions, dev_docs, _ = _training_pairs(dev, corpus) if len(dev) else ([], [], 0)
+        progress = EpochProgress(
+            self._tick,
+            self._check,
+            epochs=self.epochs,
+            steps_per_epoch=[len(b) for b in epochs],
+            start=0.02,
+            end=0.8,
+            evaluates=bool(dev_questions),
+        )
+        progress.begin()
         model.train()
         losses = []
-        for step, rows in enumerate(batches):
-            features = [
-                _to(encode_input([questions[i] for i in rows]), model.device),
-                _to(encode_input([docs[i] for i in rows]), model.device),
-            ]
-            loss = loss_fn(features, None)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            losses.append(float(loss.detach()))
-            self._tick(0.8 * (step + 1) / len(batches), f"fine-tune step {step + 1}/{len(batches)}")
+        self.history_: list[dict[str, float]] = []
+        for epoch, epoch_batches in enumerate(epochs, start=1):
+            running = 0.0
+            for step, rows in enumerate(epoch_batches, start=1):
+                features = [
+                    _to(encode_input([questions[i] for i in rows]), model.device),
+                    _to(encode_input([docs[i] for i in rows]), model.device),
+                ]
+                loss = loss_fn(features, None)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                losses.append(float(loss.detach()))
+                running += losses[-1]
+                progress.step(epoch, step, running / step)
+            record = {"epoch": epoch, "train_loss": round(running / max(1, len(epoch_batches)), 4)}
+            if dev_questions:
+                t_dev = time.perf_counter()
+                record["dev_recall_at_1"] = _dev_recall_at_1(model, dev_questions, dev_docs)
+                said = f"dev recall@1 {record['dev_recall_at_1']:.4f} among {len(set(dev_docs)):,} dev chunks"
+                progress.evaluated(epoch, time.perf_counter() - t_dev, said)
+            self.history_.append(record)
         model.eval()
         self.train_seconds_ = time.perf_counter() - started
         self.model_dir_ = tempfile.mkdtemp(prefix="archbench-biencoder-")
@@ -157,11 +182,29 @@ class FineTunedBiEncoderCandidate(QACandidate):
             "train_pairs_without_supporting_line": self.unsupported_pairs_,
             "steps": self.steps_,
             "epochs": self.epochs,
+            "history": self.history_,
             "loss_first_last": list(self.loss_first_last_),
             "fine_tune_seconds": round(self.train_seconds_, 2),
             "reader": "extractive fact line",
             "top_k": self.top_k,
         }
+
+
+def _dev_recall_at_1(model: Any, questions: list[str], chunks: list[str], max_pairs: int = 256) -> float:
+    """Share of dev questions whose nearest chunk, among the distinct chunks of the dev pairs, is their own:
+    the score the training loss stands for, cheap enough to take after every epoch."""
+    import torch
+
+    questions, chunks = questions[:max_pairs], chunks[:max_pairs]
+    distinct = list(dict.fromkeys(chunks))
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        q = model.encode(questions, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        c = model.encode(distinct, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+    model.train(was_training)
+    gold = np.array([distinct.index(chunk) for chunk in chunks])
+    return round(float(np.mean((q @ c.T).argmax(axis=1) == gold)), 4)
 
 
 def _to(features: dict[str, Any], device: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import polars as pl
 
+from harness.candidates.progress import EpochProgress
 from harness.candidates.text_base import TextClassifier, softmax
 from harness.dataset import Predictions, Split
 from harness.errors import CandidateTimeout, InputError
@@ -99,6 +100,7 @@ class FineTunedClassifier(TextClassifier):
                     fix="raise it",
                 )
         self.train_rows_ = len(texts)
+        self._tick(0.0, "loading the encoder")
         self.model_path_ = resolve_model_path(self.encoder_path)
         self.device_ = resolve_device(self.device)
         if self.device_ == "cpu":
@@ -136,6 +138,16 @@ class FineTunedClassifier(TextClassifier):
         started = time.perf_counter()
         self.stopped_by_budget_: str | None = None
         self.estimated_train_s_: float | None = None
+        progress = EpochProgress(
+            self._tick,
+            self._check,
+            epochs=self.epochs,
+            steps_per_epoch=steps_per_epoch,
+            start=0.02,
+            end=0.9,
+            evaluates=bool(dev_texts),
+        )
+        progress.begin()
         try:
             for epoch in range(self.epochs):
                 model.train()
@@ -151,23 +163,15 @@ class FineTunedClassifier(TextClassifier):
                     scheduler.step()
                     step += 1
                     running += loss.item()
-                    if step == 10:
-                        rate = step * self.batch_size / max(time.perf_counter() - started, 1e-9)
-                        self.estimated_train_s_ = len(texts) * self.epochs / rate
-                        self._tick(
-                            0.9 * step / total_steps,
-                            f"≈ {self.estimated_train_s_:.0f} s for {self.epochs} epoch(s) "
-                            f"at {rate:.0f} samples/s",
-                        )
-                    if step % 10 == 0 or step == total_steps:
-                        self._tick(
-                            0.9 * step / total_steps, f"epoch {epoch + 1} step {b + 1}/{steps_per_epoch}"
-                        )
+                    progress.step(epoch + 1, b + 1, running / (b + 1))
+                    if step == min(10, total_steps):  # the whole training time, as foreseen early on
+                        self.estimated_train_s_ = progress.step_seconds + (progress.seconds_left() or 0.0)
                 record = {"epoch": epoch + 1, "train_loss": running / steps_per_epoch}
                 if dev_texts:
+                    t_dev = time.perf_counter()
                     acc = float(np.mean(self._torch_logits(model, dev_texts).argmax(1) == dev_y))
                     record["dev_accuracy"] = acc
-                    self._tick(0.9 * step / total_steps, f"epoch {epoch + 1} done: dev accuracy {acc:.4f}")
+                    progress.evaluated(epoch + 1, time.perf_counter() - t_dev, f"dev accuracy {acc:.4f}")
                     if acc > best_acc:
                         best_acc, stale = acc, 0
                         best_state = {
@@ -177,6 +181,9 @@ class FineTunedClassifier(TextClassifier):
                         stale += 1
                 self.history_.append(record)
                 if dev_texts and stale > self.patience - 1 and epoch + 1 < self.epochs:
+                    progress.stopped_early(
+                        epoch + 1, f"dev accuracy did not improve for {stale} epoch(s); the best was kept"
+                    )
                     break
         except CandidateTimeout:
             # The budget ran out mid-training: keep the best epoch so far rather than discard a usable model.

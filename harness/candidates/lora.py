@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from harness.candidates.progress import EpochProgress
 from harness.candidates.prompt_only import PromptOnlyCandidate
 from harness.dataset import Split
 from harness.types import Family
@@ -38,6 +39,7 @@ class LoRACandidate(PromptOnlyCandidate):
         rank: int = 8,
         alpha: int = 16,
         max_length: int = 96,
+        max_dev_examples: int = 128,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -47,6 +49,7 @@ class LoRACandidate(PromptOnlyCandidate):
         self.rank = rank
         self.alpha = alpha
         self.max_length = max_length
+        self.max_dev_examples = max_dev_examples
 
     def fit(self, train: Split, dev: Split) -> Self:
         import torch
@@ -57,6 +60,7 @@ class LoRACandidate(PromptOnlyCandidate):
         self._start_fit(train)
         assert self.generator_path is not None, "LoRA needs models.generator_path"
         torch.manual_seed(self.seed)
+        self._tick(0.0, "loading the generator")
         gen = Generator(self.generator_path, device=self.device)
         tok = gen.tokenizer
         config = LoraConfig(
@@ -77,32 +81,75 @@ class LoRACandidate(PromptOnlyCandidate):
             [p for p in model.parameters() if p.requires_grad], lr=self.learning_rate
         )
         rng = np.random.default_rng(self.seed)
-        n_steps = self.epochs * int(np.ceil(len(texts) / self.batch_size))
+        steps_per_epoch = int(np.ceil(len(texts) / self.batch_size))
         step = 0
         started = time.perf_counter()
         model.train()
         tok.padding_side = "right"
-        for _ in range(self.epochs):
+
+        def batch_loss(rows: Any, texts: list[str], prompt_lengths: list[int]) -> Any:
+            enc = tok(
+                [texts[i] for i in rows],
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+            ).to(gen.device)
+            labels = enc["input_ids"].clone()
+            labels[enc["attention_mask"] == 0] = -100
+            for j, i in enumerate(rows):  # learn the answer, not the prompt
+                labels[j, : prompt_lengths[i]] = -100
+            return model(**enc, labels=labels).loss
+
+        dev_questions = self._questions(dev.X)[: self.max_dev_examples] if len(dev) else []
+        dev_texts = [
+            f"{closed_book_prompt(q)} {a}{tok.eos_token or ''}"
+            for q, a in zip(dev_questions, dev.y[: len(dev_questions)], strict=True)
+        ]
+        dev_prompt_lengths = [len(tok(closed_book_prompt(q))["input_ids"]) for q in dev_questions]
+        progress = EpochProgress(
+            self._tick,
+            self._check,
+            epochs=self.epochs,
+            steps_per_epoch=steps_per_epoch,
+            start=0.02,
+            end=1.0,
+            evaluates=bool(dev_texts),
+        )
+        progress.begin()
+        self.history_: list[dict[str, float]] = []
+        for epoch in range(1, self.epochs + 1):
             order = rng.permutation(len(texts))
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                enc = tok(
-                    [texts[i] for i in rows],
-                    return_tensors="pt",
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                ).to(gen.device)
-                labels = enc["input_ids"].clone()
-                labels[enc["attention_mask"] == 0] = -100
-                for j, i in enumerate(rows):  # learn the answer, not the prompt
-                    labels[j, : prompt_lengths[i]] = -100
-                loss = model(**enc, labels=labels).loss
+            running = 0.0
+            for b, start in enumerate(range(0, len(order), self.batch_size), start=1):
+                loss = batch_loss(order[start : start + self.batch_size], texts, prompt_lengths)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 step += 1
-                self._tick(step / n_steps, f"LoRA step {step}/{n_steps}")
+                running += float(loss.detach())
+                progress.step(epoch, b, running / b)
+            record = {"epoch": epoch, "train_loss": round(running / steps_per_epoch, 4)}
+            if dev_texts:  # the answer tokens' loss on dev questions, teacher-forced
+                t_dev = time.perf_counter()
+                model.eval()
+                with torch.inference_mode():
+                    dev_losses = [
+                        float(
+                            batch_loss(
+                                range(i, min(i + self.batch_size, len(dev_texts))),
+                                dev_texts,
+                                dev_prompt_lengths,
+                            )
+                        )
+                        for i in range(0, len(dev_texts), self.batch_size)
+                    ]
+                model.train()
+                record["dev_loss"] = round(float(np.mean(dev_losses)), 4)
+                progress.evaluated(
+                    epoch, time.perf_counter() - t_dev, f"dev answer loss {record['dev_loss']:.4f}"
+                )
+            self.history_.append(record)
         tok.padding_side = "left"
         model.eval()
         self.train_seconds_ = time.perf_counter() - started
@@ -120,6 +167,7 @@ class LoRACandidate(PromptOnlyCandidate):
             "lora_rank": self.rank,
             "lora_adapter_bytes": self.adapter_bytes_,
             "steps": self.steps_,
+            "history": self.history_,
             "fine_tune_seconds": round(self.train_seconds_, 2),
             "retrieval": "none (closed book)",
         }

@@ -14,7 +14,31 @@ from harness.offline import OFFLINE_ENV, set_offline_env
 
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
-__all__ = ["DEVICES", "OFFLINE_ENV", "cpu_threads", "resolve_device", "set_offline_env"]
+__all__ = [
+    "DEVICES",
+    "OFFLINE_ENV",
+    "cpu_threads",
+    "quiet_progress_bars",
+    "resolve_device",
+    "set_offline_env",
+]
+
+# Values of HF_HUB_DISABLE_PROGRESS_BARS with which a user asks to see the libraries' own bars.
+_BARS_WANTED = ("0", "false", "no", "off")
+
+
+def quiet_progress_bars() -> None:
+    """Switch off transformers' and huggingface_hub's own progress bars ("Loading weights: 100%|…") before a
+    model loads, unless the user asked for them (`HF_HUB_DISABLE_PROGRESS_BARS=0`). The CLI sets that variable
+    before anything is imported; this covers the libraries already imported when it was not (the TUI, a
+    script, a test): they read it once, at import, and would draw over archbench's own progress."""
+    if os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS", "").strip().lower() in _BARS_WANTED:
+        return
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as hf_logging
+
+    disable_progress_bars()
+    hf_logging.disable_progress_bar()
 
 
 def resolve_device(device: str | None = "auto") -> str:

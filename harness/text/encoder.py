@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from harness.errors import InputError
-from harness.text.device import cpu_threads, resolve_device, set_offline_env
+from harness.text.device import cpu_threads, quiet_progress_bars, resolve_device, set_offline_env
 
 Backend = Literal["auto", "onnx-int8", "onnx", "torch"]
 BACKENDS: tuple[str, ...] = ("auto", "onnx-int8", "onnx", "torch")
@@ -140,6 +140,7 @@ def load_sentence_encoder(path: str | Path | None = None, device: str | None = N
     key = (str(model_path), dev)
     with _LOCK:
         if key not in _ST_MODELS:
+            quiet_progress_bars()
             from sentence_transformers import SentenceTransformer
 
             try:
@@ -253,6 +254,7 @@ def onnx_session(path: Path, *, threads: int | None = None) -> Any:
 def load_hf_encoder(path: Path) -> Any:
     """The bare transformers encoder (`AutoModel`) from a local folder, offline."""
     set_offline_env()
+    quiet_progress_bars()
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 

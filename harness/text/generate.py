@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
-from harness.text.device import resolve_device, set_offline_env
+from harness.text.device import quiet_progress_bars, resolve_device, set_offline_env
 
 DEFAULT_MAX_NEW_TOKENS = 24
 DEFAULT_MAX_PROMPT_TOKENS = 768
@@ -37,6 +37,7 @@ def load_causal_lm(
 ) -> tuple:
     """(tokenizer, model, device) from a local folder; a folder that is no causal LM is an `InputError`."""
     set_offline_env()
+    quiet_progress_bars()
     from harness.text.encoder import resolve_model_path
 
     folder = resolve_model_path(path, where=where)
