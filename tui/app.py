@@ -472,6 +472,9 @@ class ArchbenchApp(App[None]):
         view = self.query_one(AdrView)
         view.set_adrs(entries)
         view.set_writable(False)
+        if supersedes is None:  # the same decision written again supersedes the record in force for it
+            earlier = [e.path for e in entries if e.path != path and path.stem in str(e.status)]
+            supersedes = earlier[0] if earlier else None
         note = f"; {supersedes.name} is now superseded" if supersedes else ""
         view.set_status(f"written: {path}{note}", "bold green")
         self.notify(f"ADR written: {path}")
