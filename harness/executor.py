@@ -64,6 +64,12 @@ class TrialOutcome:
 class InlineExecutor:
     name = "inline"
 
+    def gpus_available(self) -> bool:
+        """Whether a trial that needs a CUDA GPU can run: this host's."""
+        from harness.fitting import cuda_available
+
+        return cuda_available()
+
     def __init__(self, context: TrialContext) -> None:
         self.context = context
 
@@ -225,6 +231,7 @@ class LocalExecutor:
     waiting for is held back and shown, in order, when their turn comes."""
 
     name = "local"
+    gpus_available = InlineExecutor.gpus_available  # the workers run on this host
 
     def __init__(
         self,
@@ -392,6 +399,11 @@ class RayExecutor:
     with Ray's reason. Results are the same objects the local executor returns: the decision is the same."""
 
     name = "ray"
+
+    def gpus_available(self) -> bool:
+        """Whether a trial that needs a CUDA GPU can run: any node of the cluster with a GPU (the driver
+        needs none — the fitted model comes back and is served on CPU for timing when the driver has none)."""
+        return float(self._ray.cluster_resources().get("GPU", 0)) > 0
 
     def __init__(
         self, context: TrialContext, *, address: str | None = None, grace_s: float = GRACE_S

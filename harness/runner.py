@@ -19,7 +19,7 @@ from typing import Any
 from harness import events as ev
 from harness.decide import decide
 from harness.errors import InputError, RunCancelled, one_line
-from harness.fitting import Fitted, cuda_available, failed_measurement, fit_and_score
+from harness.fitting import Fitted, failed_measurement, fit_and_score
 from harness.publish import write_adr_or_keep, write_record_or_keep
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
@@ -152,7 +152,12 @@ def run(
         timings=r.steps.timings,
         cancelled=cancelled,
     )
-    record.protocol = {**asdict(protocol), "lines": protocol.describe(), "folds_used": full_protocol}
+    record.protocol = {
+        **asdict(protocol),
+        "lines": protocol.describe(),
+        "folds_used": full_protocol,
+        "executor": executor.name,  # where the trials ran (latency is always timed here, `timed_on`)
+    }
     if options.replay_trials:
         record.protocol["replayed_trials"] = dict(options.replay_trials)
     record.seed_runs, record.evidence = seed_runs, evidence
@@ -265,8 +270,9 @@ def _candidates(
     spec, emit = r.spec, r.emit
     fitted: dict[str, tuple[Fitted, Measurement]] = {}
     cancelled = False
+    gpus = executor.gpus_available()
     if hasattr(executor, "prefetch"):  # a cluster or a worker pool runs the missing trials side by side
-        runnable = [c for c in candidates if not (getattr(c, "requires_gpu", False) and not cuda_available())]
+        runnable = [c for c in candidates if not (getattr(c, "requires_gpu", False) and not gpus)]
         executor.prefetch([c.name for c in runnable if not log.has(c.name, spec.seed)], spec.seed)
     with r.steps.step("candidates", f"{len(candidates)} candidates"), interruptible(executor, log, r.run_id):
         for candidate in candidates:
@@ -274,8 +280,9 @@ def _candidates(
                 cancelled = True
                 break
             emit(ev.CandidateStarted(candidate.name, str(candidate.family)))
-            if getattr(candidate, "requires_gpu", False) and not cuda_available():
-                m = failed_measurement(candidate, "skipped", "needs a CUDA GPU and this host has none")
+            if getattr(candidate, "requires_gpu", False) and not gpus:
+                where = "the cluster" if executor.name == "ray" else "this host"
+                m = failed_measurement(candidate, "skipped", f"needs a CUDA GPU and {where} has none")
                 measurements.append(m)
                 emit(ev.CandidateFinished(candidate.name, m))
                 continue

@@ -108,14 +108,18 @@ def trial_machinery(
     run_id: str,
     options: Any,  # harness.runner.RunOptions
 ) -> tuple[Any, Any]:
-    """The executor that runs the trials (tables: worker processes unless `inline`; text and QA: here, their
-    models hold native handles) and the run's trial log (opened for a resume, or started)."""
+    """The executor that runs the trials and the run's trial log (opened for a resume, or started).
+
+    Tables: worker processes (`local`, the default), here (`inline`) or a Ray cluster (`ray`). Text and QA
+    families run on a Ray cluster when asked (a fine-tune or a LoRA asks for a GPU there, and its fitted model
+    comes back to be timed here); on one machine they run here, where they share one loaded encoder and one
+    cache of training-text embeddings, which separate worker processes would each compute again."""
     from harness.executor import TrialContext, make_executor
 
     context = TrialContext(
         splits, spec, metric, protocol, folds if full_protocol else None, replay=options.replay_trials
     )
-    kind = options.executor if full_protocol else "inline"
+    kind = options.executor if full_protocol or options.executor == "ray" else "inline"
     executor = make_executor(
         kind, context, memory_mb=options.memory_mb, address=options.address, workers=options.workers
     )

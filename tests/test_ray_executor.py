@@ -53,3 +53,37 @@ def test_ray_cluster_reaches_the_local_decision(tmp_path: Path, cluster) -> None
     scores = {m.candidate: round(m.metrics["roc_auc"].value, 6) for m in local.measurements if m.ok}
     assert {m.candidate: round(m.metrics["roc_auc"].value, 6) for m in on_ray.measurements if m.ok} == scores
     assert on_ray.adr_path is not None and on_ray.adr_path.exists()
+
+
+def test_text_families_train_on_the_cluster_and_come_back_to_be_timed(tmp_path: Path, cluster, monkeypatch):
+    """A text decision on Ray: the encoder families fit in Ray workers, their fitted models (encoder by
+    configuration, FAISS index, classifier) come back and are timed here, and the decision and every score
+    are the ones the in-process run gets."""
+    from harness.spec import spec_from_toml
+    from tests.conftest import load_generator
+
+    monkeypatch.setenv("ARCHBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    load_generator("intents").generate(per_intent=12, seed=2).write_csv(tmp_path / "intents.csv")
+    spec_path = tmp_path / "decision.toml"
+    spec_path.write_text(
+        'title = "Intent router on a cluster"\ntask = "multiclass"\nseed = 0\n'
+        '[data]\npath = "intents.csv"\ntarget = "intent"\ntext_columns = ["text"]\noos_label = "oos"\n'
+        '[candidates]\ninclude = ["zero-rule", "tfidf-logreg", "knn-faiss"]\ntime_budget_s = 300\n'
+        '[audit]\ndedupe = true\nacknowledge = ["contamination:near_duplicates:text"]\n'
+        "[evidence]\nlearning_curves = false\nrobustness = false\n"
+    )
+    spec = spec_from_toml(spec_path.read_text(), source=spec_path)
+    here = run(spec, options=RunOptions(runs_dir=tmp_path / "here", adr_dir=tmp_path / "a1"))
+    on_ray = run(
+        spec,
+        options=RunOptions(
+            runs_dir=tmp_path / "ray", adr_dir=tmp_path / "a2", executor="ray", address=cluster.address
+        ),
+    )
+    assert here.record.protocol["executor"] == "inline" and on_ray.record.protocol["executor"] == "ray"
+    knn = next(m for m in on_ray.measurements if m.candidate == "knn-faiss")
+    assert knn.ok, knn.reason
+    assert knn.latency is not None and knn.details.get("timed_on")  # timed here, after coming back
+    assert on_ray.decision.recommended == here.decision.recommended
+    scores = {m.candidate: round(m.metrics["macro_f1"].value, 6) for m in here.measurements if m.ok}
+    assert {m.candidate: round(m.metrics["macro_f1"].value, 6) for m in on_ray.measurements if m.ok} == scores

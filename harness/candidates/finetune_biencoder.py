@@ -166,6 +166,44 @@ class FineTunedBiEncoderCandidate(QACandidate):
         retrieved, answers = reader.search(questions, self.top_k)
         return Predictions(extra={"answers": answers, "retrieved": retrieved})
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent between processes (a worker, a Ray node) with the files of its fine-tuned model instead of
+        the path of a temporary folder that only the training process has: the receiving process unpacks
+        them into its own folder and serves from there."""
+        state = self.__dict__.copy()
+        reader = state.get("reader_")
+        if reader is not None:
+            folder = Path(self.model_dir_)
+            state["_model_files"] = {
+                f.relative_to(folder).as_posix(): f.read_bytes() for f in folder.rglob("*") if f.is_file()
+            }
+            state["_encoder_backend"] = reader.encoder.backend
+            detached = copy.copy(reader)
+            detached.encoder = None  # rebuilt from the unpacked files
+            state["reader_"] = detached
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        files = state.pop("_model_files", None)
+        backend = state.pop("_encoder_backend", None)
+        self.__dict__.update(state)
+        if files is None:
+            return
+        from harness.text.encoder import FastEncoder
+
+        self.model_dir_ = tempfile.mkdtemp(prefix="archbench-biencoder-")
+        weakref.finalize(self, shutil.rmtree, self.model_dir_, ignore_errors=True)
+        for name, blob in files.items():
+            path = Path(self.model_dir_) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(blob)
+        self.reader_.encoder = FastEncoder(
+            self.model_dir_,
+            backend=backend or self.serving_backend,  # type: ignore[arg-type]
+            device=self.device,
+            cache_dir=Path(self.model_dir_) / "onnx-export",
+        )
+
     def size_bytes(self) -> int:
         return self.reader_.size_bytes()
 

@@ -271,6 +271,33 @@ class FineTunedClassifier(TextClassifier):
         self.serving_backend_ = "torch"
         self.onnx_path_ = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent between processes (a worker, a Ray node) with the bytes of its ONNX file instead of its
+        session and temporary folder: the receiving process writes them to its own cache and serves from
+        there, so a fine-tune trained on a GPU node is timed and served on the driver."""
+        state = self.__dict__.copy()
+        state.pop("_cleanup", None)
+        if state.pop("_session", None) is not None and self.onnx_path_ is not None:
+            state["_onnx_bytes"] = self.onnx_path_.read_bytes()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        blob = state.pop("_onnx_bytes", None)
+        self.__dict__.update(state)
+        self._session = None
+        if blob is None or self.onnx_path_ is None:
+            return
+        from harness.text.encoder import cache_root, onnx_session
+
+        root = cache_root() / "finetuned"
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f"{self.name}-", dir=root))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(folder), True)
+        path = folder / self.onnx_path_.name
+        path.write_bytes(blob)
+        self.onnx_path_ = path
+        self._session = onnx_session(path)
+
     def _logits(self, texts: list[str]) -> np.ndarray:
         if self._session is None:
             return self._torch_logits(self._model, texts)

@@ -296,6 +296,7 @@ class FastEncoder:
                 f"max_seq_length {max_seq_length} is out of range", where="encoder", fix="use 16..512"
             )
         set_offline_env()
+        self._threads_arg = threads
         self.path = resolve_model_path(path)
         self.device = resolve_device(device)
         self.max_seq_length = int(max_seq_length)
@@ -434,6 +435,16 @@ class FastEncoder:
     def __repr__(self) -> str:
         return f"FastEncoder({self.path.name!r}, backend={self.backend!r}, device={self.device!r})"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its configuration, not its ONNX session or torch module: a fitted candidate sent back
+        from a worker process or a Ray node shares the receiving process's encoder (loaded there once), with
+        the backend it was fitted with, so its embeddings are the same."""
+        device = self.device if self.device == "cpu" else "auto"
+        return (
+            get_fast_encoder,
+            (str(self.path), self.backend, self.max_seq_length, device, self._threads_arg),
+        )
+
 
 OnnxEncoder = FastEncoder  # the name the design notes use
 
@@ -442,7 +453,6 @@ _ENCODERS: dict[tuple[Any, ...], FastEncoder] = {}
 
 def get_fast_encoder(
     path: str | Path | None = None,
-    *,
     backend: Backend = "auto",
     max_seq_length: int = DEFAULT_MAX_SEQ_LENGTH,
     device: str | None = "auto",
