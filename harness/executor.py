@@ -42,7 +42,7 @@ class TrialContext:
     spec: Any
     metric: str
     protocol: Any
-    folds: list[Any] | None
+    folds: list[Any] | None  # the CV folds of the run's first seed (None: fitted once, not tuned)
     # candidate → tuning trials to run, time limit lifted: a re-run (`harness verify`) replays the search the
     # recorded run completed, so a time-bounded search gives the same configurations and the same numbers
     replay: dict[str, int] | None = None
@@ -53,6 +53,15 @@ class TrialContext:
         import dataclasses
 
         return dataclasses.replace(self.protocol, tuning_trials=self.replay[name], tuning_time_s=86_400.0)
+
+    def folds_for(self, seed: int) -> list[Any] | None:
+        """The CV folds a trial with this seed tunes on: the first seed's as sent, a further seed's drawn
+        again from it (deterministic, so a worker, a Ray node and the driver draw the same folds)."""
+        if self.folds is None or seed == self.spec.seed:
+            return self.folds
+        from harness.protocol import cv_folds
+
+        return cv_folds(self.splits.train, self.protocol, seed=seed)
 
 
 @dataclass
@@ -82,7 +91,15 @@ class InlineExecutor:
         c = self.context
         candidate = registry.create(name, seed=seed, spec=c.spec)
         m, fitted = fit_and_score(
-            candidate, c.splits, c.spec, c.metric, c.protocol_for(name), c.folds, cancel, emit, seed=seed
+            candidate,
+            c.splits,
+            c.spec,
+            c.metric,
+            c.protocol_for(name),
+            c.folds_for(seed),
+            cancel,
+            emit,
+            seed=seed,
         )
         return TrialOutcome(m, fitted)
 

@@ -19,7 +19,7 @@ from typing import Any
 from harness import events as ev
 from harness.decide import decide
 from harness.errors import InputError, RunCancelled, one_line
-from harness.fitting import Fitted, failed_measurement, fit_and_score
+from harness.fitting import Fitted, failed_measurement
 from harness.publish import write_adr_or_keep, write_record_or_keep
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
@@ -135,7 +135,7 @@ def run(
     # ---- the decision and what it rests on -----------------------------------------------------------------
     names = [c.name for c in candidates]
     decision, evidence, seed_runs = _decide(
-        r, measurements, fitted, names, splits, metric, protocol, folds, full_protocol, cancelled
+        r, measurements, fitted, names, splits, metric, protocol, folds, (executor, log), cancelled
     )
     fitted.clear()
     gc.collect()
@@ -188,7 +188,7 @@ def _decide(
     metric: str,
     protocol: Any,
     folds: list[Any],
-    full_protocol: bool,
+    trials: tuple[Any, Any],  # (executor, trial log): further seeds run as trials too
     cancelled: bool,
 ) -> tuple[Decision | None, Any, list[dict[str, Any]]]:
     """The decision, the evidence beside it, and the selection repeated with each further seed."""
@@ -207,9 +207,7 @@ def _decide(
         fitted.clear()  # the first seed's models are done with: free them before training more
         gc.collect()
         with r.steps.step("seeds", f"selection repeated with {len(protocol.seeds) - 1} more seed(s)"):
-            seed_runs = _other_seeds(
-                decision, measurements, names, splits, metric, protocol, full_protocol, r
-            )
+            seed_runs = _other_seeds(decision, measurements, names, metric, protocol, *trials, r)
     if decision is not None:
         r.emit(ev.DecisionMade(decision))
     return decision, evidence, seed_runs
@@ -431,43 +429,42 @@ def _other_seeds(
     decision: Decision,
     measurements: list[Measurement],
     names: list[str],
-    splits: Any,
     metric: str,
     protocol: Any,
-    full_protocol: bool,
+    executor: Any,
+    log: Any,
     r: _Run,
 ) -> list[dict[str, Any]]:
     """Repeat tuning, fitting, scoring and the decision with each further seed (model seeds, CV folds and the
-    test resamples change; the split and the test rows do not). Serving figures (latency, throughput, cost,
-    size) are the first seed's: a seed does not change how fast a model family serves. Returns one summary
-    per seed, the first included."""
-    spec, cancel, emit = r.spec, r.cancel, r.emit
-    from harness.candidates import registry
-    from harness.decide import decide
-    from harness.protocol import cv_folds
-
+    test resamples change; the split and the test rows do not), as trials on the run's executor: a worker
+    pool or a cluster runs them side by side, and the trial log keeps them for a resume. Serving figures
+    (latency, throughput, cost, size) are the first seed's: a seed does not change how fast a model family
+    serves. Returns one summary per seed, the first included."""
+    spec, cancel = r.spec, r.cancel
     by_name = {m.candidate: m for m in measurements}
+    again_names = [n for n in names if n in by_name and by_name[n].ok]
+    if hasattr(executor, "prefetch"):
+        for seed in protocol.seeds[1:]:
+            executor.prefetch([n for n in again_names if not log.has(n, seed)], seed)
     runs = [_seed_summary(protocol.seeds[0], decision, measurements, metric)]
-    for seed in protocol.seeds[1:]:
-        folds = cv_folds(splits.train, protocol, seed=seed) if full_protocol else None
-        again: list[Measurement] = []
-        for name in names:
-            first = by_name.get(name)
-            if first is None or not first.ok or cancel.is_set():
-                continue
-            emit(ev.Log(f"seed {seed}: {name}"))
-            candidate = registry.create(name, seed=seed, spec=spec)
-            m, _model = fit_and_score(
-                candidate, splits, spec, metric, protocol, folds, cancel, lambda _e: None, seed=seed
-            )
-            if m.ok:
-                m.latency, m.throughput_rows_per_s = first.latency, first.throughput_rows_per_s
-                m.cost_usd_per_1k, m.batch_size = first.cost_usd_per_1k, first.batch_size
-            again.append(m)
-            gc.collect()
-        if cancel.is_set():
-            break
-        runs.append(_seed_summary(seed, decide(again, spec, metric=metric), again, metric))
+    with interruptible(executor, log, r.run_id):
+        for seed in protocol.seeds[1:]:
+            again: list[Measurement] = []
+            for name in again_names:
+                if cancel.is_set():
+                    break
+                r.emit(ev.Log(f"seed {seed}: {name}"))
+                m, _model = run_trial(executor, log, name, seed, lambda _e: None, cancel)
+                first = by_name[name]
+                if m.ok:
+                    m.latency, m.throughput_rows_per_s = first.latency, first.throughput_rows_per_s
+                    m.cost_usd_per_1k, m.batch_size = first.cost_usd_per_1k, first.batch_size
+                again.append(m)
+                del _model
+                gc.collect()
+            if cancel.is_set():
+                break
+            runs.append(_seed_summary(seed, decide(again, spec, metric=metric), again, metric))
     return runs
 
 

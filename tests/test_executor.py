@@ -4,6 +4,7 @@ ADR. And a resumed run keeps the finished trials and reaches the same decision a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,26 @@ def test_resume_refuses_another_spec(tmp_path) -> None:
             _spec(tmp_path, ["zero-rule", "linear"]),
             options=RunOptions(runs_dir=tmp_path / "runs", adr_dir=tmp_path / "adr", resume=first.run_id),
         )
+
+
+def test_further_seeds_run_as_trials_on_the_executor_and_are_kept_for_a_resume(tmp_path: Path) -> None:
+    """seeds = 2: the second seed's trials go through the same executor as the first (worker processes here),
+    land in the trial log, and give the same numbers as running them in-process."""
+    _table(tmp_path / "data.csv")
+    spec = spec_from_dict(
+        {
+            "title": "Seeds on the executor",
+            "seeds": 2,
+            "data": {"path": str(tmp_path / "data.csv"), "target": "y"},
+            "candidates": {"include": ["zero-rule", "linear"], "tuning_trials": 2},
+            "evidence": {"learning_curves": False, "robustness": False},
+        }
+    )
+    workers = run(spec, options=RunOptions(runs_dir=tmp_path / "w", adr_dir=tmp_path / "a1"))
+    inline = run(
+        spec, options=RunOptions(runs_dir=tmp_path / "i", adr_dir=tmp_path / "a2", executor="inline")
+    )
+    assert [s["seed"] for s in workers.record.seed_runs] == [0, 1]
+    assert workers.record.seed_runs == inline.record.seed_runs  # the same numbers, whichever executor
+    logged = [json.loads(line) for line in (workers.record_path.parent / "trials" / "log.jsonl").open()]
+    assert {(e["candidate"], e["seed"]) for e in logged} >= {("linear", 0), ("linear", 1)}
