@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.evidence.model import Evidence
+from harness.evidence.model import (
+    Calibration,
+    CandidateSlices,
+    Evidence,
+    LeakCheck,
+    LearningCurve,
+    Perturbation,
+    Robustness,
+)
 from harness.fmt import cell, fmt_metric, metric_label, sentence
 from harness.record import RunRecord
 
@@ -196,132 +204,142 @@ def more_information(record: RunRecord, charts: dict[str, str]) -> list[tuple[st
     if charts:
         out.append(("Charts", [f"![{title}]({path})" for title, path in charts.items()]))
     if ev.chosen and (cs := ev.slices_of(ev.chosen)) is not None and (cs.slices or cs.per_class):
-        rows = [
-            [
-                x.label,
-                f"{x.rows:,}",
-                _iv(x.score),
-                fmt_metric(x.baseline),
-                _iv(x.vs_baseline),
-                "—" if x.p_worse is None else f"{x.p_worse:.3f}",
-                HIDDEN if x.hidden_regression else "",
-            ]
-            for x in cs.slices
-        ]
-        lines = (
-            _table(
-                [
-                    "Slice",
-                    "Rows",
-                    f"{label} (95% CI)",
-                    f"{d.best_baseline}",
-                    "Advantage (95% CI)",
-                    "Holm p (worse)",
-                    "",
-                ],
-                rows,
-                ["---", "---:", "---:", "---:", "---:", "---:", "---"],
-            )
-            if rows
-            else [f"No slice has {record.decision_spec().evidence.min_slice_rows} test rows or more."]
-        )
-        if cs.per_class:
-            lines += [
-                "",
-                "Worst classes (F1): "
-                + ", ".join(f"{c.label} {c.f1:.2f} (n={c.support})" for c in cs.per_class[:5]),
-            ]
-        if cs.confused:
-            lines += [
-                "",
-                "Most confused: " + ", ".join(f"{p.true} → {p.predicted} ({p.count})" for p in cs.confused),
-            ]
-        out.append((f"Slices of {ev.chosen}", lines))
+        out.append((f"Slices of {ev.chosen}", _slice_lines(record, cs, label, d.best_baseline)))
     if ev.calibration:
-        rows = [
-            [
-                c.candidate,
-                f"{c.ece:.3f}",
-                "—" if c.log_loss is None else f"{c.log_loss:.3f}",
-                c.calibrated_method or "—",
-                "—" if c.calibrated_log_loss is None else f"{c.calibrated_log_loss:.3f}",
-                "yes" if c.improves else "no",
-                "—" if c.threshold is None else f"{c.threshold:.3g}",
-            ]
-            for c in ev.calibration
-        ]
-        lines = _table(
-            [
-                "Candidate",
-                "ECE",
-                "Log loss",
-                "Calibrator (fit on dev)",
-                "Calibrated log loss",
-                "Improves",
-                "Threshold",
-            ],
-            rows,
-            ["---", "---:", "---:", "---", "---:", "---", "---:"],
-        )
-        out.append(("Calibration", lines))
+        out.append(("Calibration", _calibration_lines(ev.calibration)))
     if ev.robustness:
-        names = list(dict.fromkeys(p.name for r in ev.robustness for p in r.perturbations))
-        table: list[list[object]] = []
-        for r in ev.robustness:
-            named = {p.name: p for p in r.perturbations}
-            cells: list[object] = [r.candidate, f"{r.clean:.3f}"]
-            for n in names:
-                p = named.get(n)
-                if p is None:
-                    cells.append("—")
-                elif "predict failed" in p.detail:
-                    cells.append("fails")
-                elif p.violations is not None:
-                    cells.append(f"{p.violations:.0%} wrong way")
-                else:
-                    drop = "—" if p.drop is None else f"{-p.drop:+.3f}"
-                    changed = "" if p.changed is None else f", {p.changed:.0%} changed"
-                    cells.append(f"{drop}{changed}")
-            table.append(cells)
-        details = {
-            p.name: p.detail.split("; predict failed")[0] for r in ev.robustness for p in r.perturbations
-        }
-        lines = _table(
-            ["Candidate", f"{label} clean", *names], table, ["---", "---:", *["---:"] * len(names)]
-        )
-        lines += [
-            "",
-            f"On {ev.robustness[0].rows:,} test rows: "
-            + "; ".join(f"{n}: {t}" for n, t in details.items())
-            + ".",
-        ]
-        out.append(("Robustness", lines))
+        out.append(("Robustness", _robustness_lines(ev.robustness, label)))
     if ev.learning_curves:
-        fractions = sorted({p.fraction for c in ev.learning_curves for p in c.points})
-        rows_at = {p.fraction: p.rows for c in ev.learning_curves[::-1] for p in c.points}
-        curve_rows: list[list[object]] = []
-        for c in ev.learning_curves:
-            at = {p.fraction: p for p in c.points}
-            curve_rows.append([c.candidate, *(fmt_metric(at[f].mean) if f in at else "—" for f in fractions)])
-        header = [
-            "Candidate",
-            *(f"{f:.0%} ({rows_at[f]:,} rows)" for f in fractions),
-        ]
-        out.append(("Learning curves", _table(header, curve_rows, ["---", *["---:"] * len(fractions)])))
+        out.append(("Learning curves", _learning_curve_lines(ev.learning_curves)))
     if ev.leak is not None and ev.leak.importances:
-        rows = [
-            [f.feature, f"{f.drop:.4f}", "—" if f.share_of_lift is None else f"{f.share_of_lift:.0%}"]
-            for f in ev.leak.importances[:8]
-        ]
-        lines = [
-            f"Permutation importance of {ev.leak.candidate} on dev (model fitted on train only; lift over a "
-            f"no-information prediction {ev.leak.lift:.3f}):",
-            "",
-            *_table(
-                ["Feature", f"{label} lost when permuted", "Share of lift"], rows, ["---", "---:", "---:"]
-            ),
-        ]
-        out.append(("Feature importance", lines))
+        out.append(("Feature importance", _importance_lines(ev.leak, label)))
     if ev.timings:
         out.append(("Evidence timings", ["; ".join(f"{k} {v:.1f} s" for k, v in ev.timings.items())]))
     return out
+
+
+def _slice_lines(record: RunRecord, cs: CandidateSlices, label: str, best_baseline: str | None) -> list[str]:
+    """The chosen option's slices against the best baseline, its worst classes and most confused pairs."""
+    rows = [
+        [
+            x.label,
+            f"{x.rows:,}",
+            _iv(x.score),
+            fmt_metric(x.baseline),
+            _iv(x.vs_baseline),
+            "—" if x.p_worse is None else f"{x.p_worse:.3f}",
+            HIDDEN if x.hidden_regression else "",
+        ]
+        for x in cs.slices
+    ]
+    lines = (
+        _table(
+            [
+                "Slice",
+                "Rows",
+                f"{label} (95% CI)",
+                f"{best_baseline}",
+                "Advantage (95% CI)",
+                "Holm p (worse)",
+                "",
+            ],
+            rows,
+            ["---", "---:", "---:", "---:", "---:", "---:", "---"],
+        )
+        if rows
+        else [f"No slice has {record.decision_spec().evidence.min_slice_rows} test rows or more."]
+    )
+    if cs.per_class:
+        lines += [
+            "",
+            "Worst classes (F1): "
+            + ", ".join(f"{c.label} {c.f1:.2f} (n={c.support})" for c in cs.per_class[:5]),
+        ]
+    if cs.confused:
+        lines += [
+            "",
+            "Most confused: " + ", ".join(f"{p.true} → {p.predicted} ({p.count})" for p in cs.confused),
+        ]
+    return lines
+
+
+def _calibration_lines(calibration: Sequence[Calibration]) -> list[str]:
+    rows = [
+        [
+            c.candidate,
+            f"{c.ece:.3f}",
+            "—" if c.log_loss is None else f"{c.log_loss:.3f}",
+            c.calibrated_method or "—",
+            "—" if c.calibrated_log_loss is None else f"{c.calibrated_log_loss:.3f}",
+            "yes" if c.improves else "no",
+            "—" if c.threshold is None else f"{c.threshold:.3g}",
+        ]
+        for c in calibration
+    ]
+    return _table(
+        [
+            "Candidate",
+            "ECE",
+            "Log loss",
+            "Calibrator (fit on dev)",
+            "Calibrated log loss",
+            "Improves",
+            "Threshold",
+        ],
+        rows,
+        ["---", "---:", "---:", "---", "---:", "---", "---:"],
+    )
+
+
+def _perturbation_cell(p: Perturbation | None) -> str:
+    if p is None:
+        return "—"
+    if "predict failed" in p.detail:
+        return "fails"
+    if p.violations is not None:
+        return f"{p.violations:.0%} wrong way"
+    drop = "—" if p.drop is None else f"{-p.drop:+.3f}"
+    changed = "" if p.changed is None else f", {p.changed:.0%} changed"
+    return f"{drop}{changed}"
+
+
+def _robustness_lines(robustness: Sequence[Robustness], label: str) -> list[str]:
+    names = list(dict.fromkeys(p.name for r in robustness for p in r.perturbations))
+    table: list[list[object]] = []
+    for r in robustness:
+        named = {p.name: p for p in r.perturbations}
+        table.append([r.candidate, f"{r.clean:.3f}", *(_perturbation_cell(named.get(n)) for n in names)])
+    details = {p.name: p.detail.split("; predict failed")[0] for r in robustness for p in r.perturbations}
+    lines = _table(["Candidate", f"{label} clean", *names], table, ["---", "---:", *["---:"] * len(names)])
+    lines += [
+        "",
+        f"On {robustness[0].rows:,} test rows: " + "; ".join(f"{n}: {t}" for n, t in details.items()) + ".",
+    ]
+    return lines
+
+
+def _learning_curve_lines(curves: Sequence[LearningCurve]) -> list[str]:
+    fractions = sorted({p.fraction for c in curves for p in c.points})
+    rows_at = {p.fraction: p.rows for c in curves[::-1] for p in c.points}
+    curve_rows: list[list[object]] = []
+    for c in curves:
+        at = {p.fraction: p for p in c.points}
+        curve_rows.append([c.candidate, *(fmt_metric(at[f].mean) if f in at else "—" for f in fractions)])
+    header = [
+        "Candidate",
+        *(f"{f:.0%} ({rows_at[f]:,} rows)" for f in fractions),
+    ]
+    return _table(header, curve_rows, ["---", *["---:"] * len(fractions)])
+
+
+def _importance_lines(leak: LeakCheck, label: str) -> list[str]:
+    rows = [
+        [f.feature, f"{f.drop:.4f}", "—" if f.share_of_lift is None else f"{f.share_of_lift:.0%}"]
+        for f in leak.importances[:8]
+    ]
+    return [
+        f"Permutation importance of {leak.candidate} on dev (model fitted on train only; lift over a "
+        f"no-information prediction {leak.lift:.3f}):",
+        "",
+        *_table(["Feature", f"{label} lost when permuted", "Share of lift"], rows, ["---", "---:", "---:"]),
+    ]
