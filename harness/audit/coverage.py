@@ -67,28 +67,14 @@ def coverage_findings(
         ]
     schema = frame.collect_schema()
     stats = column_stats(frame)
-    options = spec.audit
     findings: list[Finding] = []
     reserved_ids = {c for c in (spec.data.id_column, spec.data.group_column) if c}
     for name, dtype in schema.items():
         s = stats[name]
         missing = int(s.get("missing") or 0)
-        share = missing / total
-        if missing:
-            heavy = share > options.max_missing_fraction
-            findings.append(
-                Finding(
-                    code=f"missing:{name}",
-                    severity="warning" if heavy or name == task.target else "info",
-                    title=f"{name!r} is missing in {missing:,} rows ({share:.1%})",
-                    evidence={"missing_rows": missing, "rows": total, "fraction": share},
-                    fix="impute it, or drop it with drop_columns"
-                    if heavy
-                    else "candidates impute it; check why",
-                    columns=(name,) if name != task.target else (),
-                )
-            )
         distinct = int(s.get("distinct") or 0)
+        if missing:
+            findings.append(_missing_finding(name, missing, total, task, spec))
         if missing < total and distinct <= 1 and name != task.target:
             findings.append(
                 Finding(
@@ -107,28 +93,7 @@ def coverage_findings(
             and name not in reserved_ids
             and name != task.target
         ):
-            if distinct >= max(HIGH_CARDINALITY_MIN, HIGH_CARDINALITY_SHARE * total):
-                findings.append(
-                    Finding(
-                        code=f"high_cardinality:{name}",
-                        severity="warning",
-                        title=f"{name!r} has ~{distinct:,} distinct values in {total:,} rows: an identifier?",
-                        evidence={"distinct_values_approx": distinct, "rows": total},
-                        fix="declare it as data.id_column or data.text_columns, or drop it",
-                        columns=(name,),
-                    )
-                )
-            elif distinct > MANY_CATEGORIES:
-                findings.append(
-                    Finding(
-                        code=f"high_cardinality:{name}",
-                        severity="info",
-                        title=f"{name!r} has ~{distinct:,} categories",
-                        evidence={"distinct_values_approx": distinct, "rows": total},
-                        fix="group rare categories, or use target / hashing encoding",
-                        columns=(name,),
-                    )
-                )
+            findings += _cardinality_findings(name, distinct, total)
         if int(s.get("inf") or 0):
             findings.append(
                 Finding(
@@ -144,6 +109,46 @@ def coverage_findings(
     if task.is_classification and task.target in schema:
         findings += _class_findings(class_counts(frame, task.target), total, task, spec)
     return findings
+
+
+def _missing_finding(name: str, missing: int, total: int, task: Task, spec: DecisionSpec) -> Finding:
+    share = missing / total
+    heavy = share > spec.audit.max_missing_fraction
+    return Finding(
+        code=f"missing:{name}",
+        severity="warning" if heavy or name == task.target else "info",
+        title=f"{name!r} is missing in {missing:,} rows ({share:.1%})",
+        evidence={"missing_rows": missing, "rows": total, "fraction": share},
+        fix="impute it, or drop it with drop_columns" if heavy else "candidates impute it; check why",
+        columns=(name,) if name != task.target else (),
+    )
+
+
+def _cardinality_findings(name: str, distinct: int, total: int) -> list[Finding]:
+    """A categorical column with so many values that it behaves like an identifier, or many categories."""
+    if distinct >= max(HIGH_CARDINALITY_MIN, HIGH_CARDINALITY_SHARE * total):
+        return [
+            Finding(
+                code=f"high_cardinality:{name}",
+                severity="warning",
+                title=f"{name!r} has ~{distinct:,} distinct values in {total:,} rows: an identifier?",
+                evidence={"distinct_values_approx": distinct, "rows": total},
+                fix="declare it as data.id_column or data.text_columns, or drop it",
+                columns=(name,),
+            )
+        ]
+    if distinct > MANY_CATEGORIES:
+        return [
+            Finding(
+                code=f"high_cardinality:{name}",
+                severity="info",
+                title=f"{name!r} has ~{distinct:,} categories",
+                evidence={"distinct_values_approx": distinct, "rows": total},
+                fix="group rare categories, or use target / hashing encoding",
+                columns=(name,),
+            )
+        ]
+    return []
 
 
 def _range_findings(
