@@ -92,98 +92,118 @@ def audit_qa(
     opts = spec.audit if spec is not None else options or AuditOptions()
     seed = spec.seed if spec is not None else seed
     questions, answers = df.get_column(question_col), df.get_column(answer_col)
-    n = df.height
     findings, labels = text_duplicates(questions, question_col, opts, seed)
-    lexical_groups = labels
-
-    # paraphrases with the same answer, merged into the near-duplicate clusters
-    para = same_answer_paraphrases(questions, answers, paraphrase_threshold)
-    if len(para):
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        rows = np.concatenate([para[:, 0], np.arange(n)])
-        cols = np.concatenate([para[:, 1], _first_of(labels)])
-        graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-        labels = connected_components(graph, directed=False)[1]
-        effective = len(np.unique(labels))
-        involved = np.unique(para.ravel())
+    paraphrases = _paraphrase_finding(questions, answers, labels, question_col, paraphrase_threshold, opts)
+    if paraphrases is not None:  # replaces the lexical near-duplicate finding
         findings = [f for f in findings if f.code != f"near_duplicates:{question_col}"]
-        findings.append(
-            Finding(
-                code=f"near_duplicates:{question_col}",
-                severity="warning",
-                title=f"{n - effective:,} of {n:,} questions ({(n - effective) / n:.1%}) "
-                "re-ask another question "
-                f"(effective size {effective:,})",
-                evidence={
-                    "redundant_rows": n - effective,
-                    "rows": n,
-                    "fraction": (n - effective) / n,
-                    "effective_rows": effective,
-                    "same_answer_paraphrase_pairs": len(para),
-                    "rows_in_paraphrase_pairs": len(involved),
-                    "paraphrase_threshold": paraphrase_threshold,
-                    "jaccard_threshold": opts.near_duplicate_threshold,
-                    "pairs": [[int(i), int(j)] for i, j in para[:1000]],
-                    "examples": [
-                        {"a": questions[int(i)], "b": questions[int(j)], "answer": answers[int(i)]}
-                        for i, j in para[:EXAMPLES]
-                    ],
-                },
-                fix="keep one question per cluster in training, and keep paraphrases out of the test split",
-            )
-        )
-
-    # different answers to the same (or a near-identical) question
-    norm_answers = normalize_texts(answers).to_numpy()
-    text_groups = lexical_groups
-    bad = conflicting_groups(text_groups, norm_answers)
-    if len(bad):
-        rows_bad = np.flatnonzero(np.isin(text_groups, bad))
-        findings.append(
-            Finding(
-                code=f"label_conflict:{question_col}",
-                severity="warning",
-                title=f"{len(bad):,} groups of near-identical questions get different answers "
-                f"({len(rows_bad):,} rows)",
-                evidence={
-                    "conflicting_groups": len(bad),
-                    "rows": [int(r) for r in rows_bad[:1000]],
-                    "examples": [
-                        [
-                            {"question": questions[int(r)], "answer": answers[int(r)]}
-                            for r in np.flatnonzero(text_groups == g)[:4]
-                        ]
-                        for g in bad[:EXAMPLES]
-                    ],
-                },
-                fix="check these answers against the source documents and correct the wrong ones",
-            )
-        )
-
+        findings.append(paraphrases)
+    conflict = _conflicting_answers_finding(questions, answers, labels, question_col)
+    if conflict is not None:
+        findings.append(conflict)
     if corpus is not None:
-        missing = answers_not_in_corpus(answers, corpus)
-        if len(missing):
-            findings.append(
-                Finding(
-                    code=f"answer_not_in_corpus:{answer_col}",
-                    severity="warning",
-                    title=f"{len(missing):,} answers ({len(missing) / n:.1%}) occur in no corpus document",
-                    evidence={
-                        "rows": [int(r) for r in missing[:1000]],
-                        "count": len(missing),
-                        "documents": len(corpus),
-                        "examples": [
-                            {"question": questions[int(r)], "answer": answers[int(r)]}
-                            for r in missing[:EXAMPLES]
-                        ],
-                    },
-                    fix="check these teacher answers against the documents; "
-                    "wrong ones teach the model errors",
-                )
-            )
+        missing = _answers_not_in_corpus_finding(questions, answers, corpus, answer_col)
+        if missing is not None:
+            findings.append(missing)
     return sort_findings(resolve(findings, spec) if spec is not None else findings)
+
+
+def _paraphrase_finding(
+    questions: pl.Series,
+    answers: pl.Series,
+    labels: np.ndarray,
+    question_col: str,
+    paraphrase_threshold: float,
+    opts: AuditOptions,
+) -> Finding | None:
+    """Paraphrases with the same answer, merged into the near-duplicate clusters (`labels`)."""
+    para = same_answer_paraphrases(questions, answers, paraphrase_threshold)
+    if not len(para):
+        return None
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(questions)
+    rows = np.concatenate([para[:, 0], np.arange(n)])
+    cols = np.concatenate([para[:, 1], _first_of(labels)])
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    merged = connected_components(graph, directed=False)[1]
+    effective = len(np.unique(merged))
+    involved = np.unique(para.ravel())
+    return Finding(
+        code=f"near_duplicates:{question_col}",
+        severity="warning",
+        title=f"{n - effective:,} of {n:,} questions ({(n - effective) / n:.1%}) "
+        "re-ask another question "
+        f"(effective size {effective:,})",
+        evidence={
+            "redundant_rows": n - effective,
+            "rows": n,
+            "fraction": (n - effective) / n,
+            "effective_rows": effective,
+            "same_answer_paraphrase_pairs": len(para),
+            "rows_in_paraphrase_pairs": len(involved),
+            "paraphrase_threshold": paraphrase_threshold,
+            "jaccard_threshold": opts.near_duplicate_threshold,
+            "pairs": [[int(i), int(j)] for i, j in para[:1000]],
+            "examples": [
+                {"a": questions[int(i)], "b": questions[int(j)], "answer": answers[int(i)]}
+                for i, j in para[:EXAMPLES]
+            ],
+        },
+        fix="keep one question per cluster in training, and keep paraphrases out of the test split",
+    )
+
+
+def _conflicting_answers_finding(
+    questions: pl.Series, answers: pl.Series, text_groups: np.ndarray, question_col: str
+) -> Finding | None:
+    """Different answers to the same (or a near-identical) question (`text_groups`: the lexical clusters)."""
+    norm_answers = normalize_texts(answers).to_numpy()
+    bad = conflicting_groups(text_groups, norm_answers)
+    if not len(bad):
+        return None
+    rows_bad = np.flatnonzero(np.isin(text_groups, bad))
+    return Finding(
+        code=f"label_conflict:{question_col}",
+        severity="warning",
+        title=f"{len(bad):,} groups of near-identical questions get different answers "
+        f"({len(rows_bad):,} rows)",
+        evidence={
+            "conflicting_groups": len(bad),
+            "rows": [int(r) for r in rows_bad[:1000]],
+            "examples": [
+                [
+                    {"question": questions[int(r)], "answer": answers[int(r)]}
+                    for r in np.flatnonzero(text_groups == g)[:4]
+                ]
+                for g in bad[:EXAMPLES]
+            ],
+        },
+        fix="check these answers against the source documents and correct the wrong ones",
+    )
+
+
+def _answers_not_in_corpus_finding(
+    questions: pl.Series, answers: pl.Series, corpus: Sequence[str] | pl.Series, answer_col: str
+) -> Finding | None:
+    missing = answers_not_in_corpus(answers, corpus)
+    if not len(missing):
+        return None
+    n = len(answers)
+    return Finding(
+        code=f"answer_not_in_corpus:{answer_col}",
+        severity="warning",
+        title=f"{len(missing):,} answers ({len(missing) / n:.1%}) occur in no corpus document",
+        evidence={
+            "rows": [int(r) for r in missing[:1000]],
+            "count": len(missing),
+            "documents": len(corpus),
+            "examples": [
+                {"question": questions[int(r)], "answer": answers[int(r)]} for r in missing[:EXAMPLES]
+            ],
+        },
+        fix="check these teacher answers against the documents; wrong ones teach the model errors",
+    )
 
 
 def _first_of(labels: np.ndarray) -> np.ndarray:
