@@ -10,15 +10,9 @@ import polars as pl
 
 from harness.audit._frame import encode_target, infer_task, n_rows, sample
 from harness.audit.conflicts import label_conflicts
+from harness.audit.contamination import exact_contamination, near_contamination, text_contamination
 from harness.audit.coverage import coverage_findings
-from harness.audit.duplicates import (
-    exact_contamination,
-    exact_duplicate_rows,
-    near_contamination,
-    near_duplicate_rows,
-    text_contamination,
-    text_duplicates,
-)
+from harness.audit.duplicates import exact_duplicate_rows, near_duplicate_rows, text_duplicates
 from harness.audit.entities import entity_findings
 from harness.audit.findings import Finding, resolve, sort_findings
 from harness.audit.leakage import leakage_findings, time_leakage_findings
