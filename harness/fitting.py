@@ -34,6 +34,39 @@ class Fitted:
     dev_preds: Any = None
 
 
+@dataclass
+class _Trial:
+    """One trial's fixed inputs, shared by its steps."""
+
+    name: str
+    splits: Any
+    spec: DecisionSpec
+    metric: str
+    protocol: Any
+    seed: int
+    cancel: threading.Event
+    emit: Callable[[ev.Event], None]
+
+    def progress(self, phase: str) -> Callable[[float, str], None]:
+        def report(fraction: float, message: str = "") -> None:
+            self.emit(ev.CandidateProgress(self.name, phase, fraction, message))
+
+        return report
+
+
+@dataclass
+class _Fit:
+    """What fitting produced: the model to score (refitted on train + dev where the family can), the model
+    fitted on train only, its dev predictions, the binary threshold chosen on dev, and the search's result."""
+
+    model: Any
+    dev_model: Any
+    dev_preds: Any
+    threshold: float | None
+    outcome: Any = None
+    refit: dict[str, Any] | None = None
+
+
 def fit_and_score(
     candidate: Any,
     splits: Any,
@@ -49,121 +82,138 @@ def fit_and_score(
     """Tune (on the CV folds; `folds` None = fit once), fit the chosen configuration on train, choose a
     binary threshold on dev, refit on train + dev where the family can, score it on test. Returns the
     measurement and the fitted model with its predictions (None when it failed)."""
-    from harness.candidates import registry
-    from harness.candidates.base import TrainingHooks
-    from harness.measure.measurement import predict_in_batches, score_candidate
-    from harness.measure.quality import METRIC_FUNCTIONS, score
-    from harness.measure.threshold import choose_threshold
-    from harness.tuning import tune
+    from harness.measure.measurement import score_candidate
 
-    name = candidate.name
     seed = spec.seed if seed is None else seed
-
-    def progress(phase: str) -> Callable[[float, str], None]:
-        def report(fraction: float, message: str = "") -> None:
-            emit(ev.CandidateProgress(name, phase, fraction, message))
-
-        return report
-
-    hooks = TrainingHooks(
-        deadline=time.monotonic() + spec.candidates.time_budget_s, cancel=cancel, on_progress=progress("fit")
-    )
-    candidate.hooks = hooks
-    refit: dict[str, Any] | None = None
-    search_space = getattr(type(candidate), "search_space", None)
-    if search_space is not None and "task" in inspect.signature(search_space).parameters:
-        search_space = functools.partial(search_space, task=splits.train.task)  # a task-dependent space
-    outcome = None
+    trial = _Trial(candidate.name, splits, spec, metric, protocol, seed, cancel, emit)
     t0 = time.perf_counter()
     try:
-        if folds is not None and metric in METRIC_FUNCTIONS:
-
-            def fold_score(model: Any, rows: Any) -> float:
-                preds = predict_in_batches(model, rows)
-                return score(rows.task, rows.y, preds, [], seed=0, n_boot=0, optimizing=metric)[metric].value
-
-            def factory(params: dict[str, Any]) -> Any:
-                return registry.create(name, seed=seed, spec=spec, params=params)
-
-            tuning_hooks = TrainingHooks(deadline=hooks.deadline, cancel=cancel, on_progress=None)
-            outcome = tune(
-                name,
-                factory,
-                search_space,
-                splits.train,
-                splits.dev,
-                folds,
-                metric=metric,
-                score=fold_score,
-                protocol=protocol,
-                seed=seed,
-                hooks=tuning_hooks,
-                presets=list(getattr(type(candidate), "presets", lambda: [])()),
-                on_trial=lambda i, message: progress("fit")(
-                    min(0.9, i / max(protocol.tuning_trials, 1)), message
-                ),
-            )
-            candidate = registry.create(name, seed=seed, spec=spec, params=outcome.params)
-            candidate.hooks = hooks
-        candidate.fit(splits.train, splits.dev)
-        dev_model = candidate
-        dev_preds = _dev_predictions(candidate, splits)
-        threshold = choose_threshold(splits.train.task, splits.dev.y, dev_preds, metric)
-        if folds is not None and hasattr(candidate, "refit_params"):
-            candidate, refit = _refit_on_train_and_dev(candidate, splits, spec, seed, outcome, hooks)
+        fit = _fit(trial, candidate, folds)
     except RunCancelled:
         raise
     except CandidateTimeout as exc:
-        return failed_measurement(
-            candidate, "timed_out", f"{one_line(exc)} ({spec.candidates.time_budget_s:g} s)"
-        ), None
+        why = f"{one_line(exc)} ({spec.candidates.time_budget_s:g} s)"
+        return failed_measurement(candidate, "timed_out", why), None
     except Exception as exc:
         return failed_measurement(candidate, "failed", f"fit failed: {one_line(exc)}"), None
     train_time_s = time.perf_counter() - t0
     if cancel.is_set():
-        raise RunCancelled(f"{name}: cancelled")
+        raise RunCancelled(f"{trial.name}: cancelled")
     keep: dict[str, Any] = {}
     try:
         m = score_candidate(
-            candidate,
+            fit.model,
             splits.test,
             metric=metric,
             spec=spec,
             seed=seed,
-            on_progress=progress("measure"),
-            threshold=threshold,
+            on_progress=trial.progress("measure"),
+            threshold=fit.threshold,
             keep=keep,
         )
     except RunCancelled:
         raise
     except Exception as exc:
-        return failed_measurement(candidate, "failed", f"measurement failed: {one_line(exc)}"), None
-    shared = float(getattr(candidate, "shared_work_s_", 0.0))  # e.g. embeddings other candidates reuse
+        return failed_measurement(fit.model, "failed", f"measurement failed: {one_line(exc)}"), None
+    shared = float(getattr(fit.model, "shared_work_s_", 0.0))  # e.g. embeddings other candidates reuse
     m.train_time_s = max(train_time_s - shared, 0.0)
     if shared:
         m.details["shared_work_s"] = round(shared, 2)
     m.train_rows = len(splits.train)
-    if outcome is not None:
-        m.details["tuning"] = outcome.as_dict()
-    if refit:
-        m.details["refit"] = refit
+    if fit.outcome is not None:
+        m.details["tuning"] = fit.outcome.as_dict()
+    if fit.refit:
+        m.details["refit"] = fit.refit
     rolling = getattr(splits, "rolling", None)
     if rolling is not None and m.ok:  # beside the golden file: the latest window, scored the same way
-        try:
-            preds = predict_in_batches(candidate, rolling)
-            value = score(
-                rolling.task, rolling.y, preds, [], seed=seed, optimizing=metric, threshold=threshold
-            )
-            v = value[metric]
-            m.details["rolling"] = {
-                "rows": len(rolling),
-                "value": v.value,
-                "low": v.ci_low,
-                "high": v.ci_high,
-            }
-        except Exception as exc:  # the golden result stands; say why the rolling one is missing
-            m.details["rolling"] = {"rows": len(rolling), "error": one_line(exc)}
-    return m, Fitted(candidate, dev_model, keep.get("test"), dev_preds)
+        m.details["rolling"] = _rolling(trial, fit, rolling)
+    return m, Fitted(fit.model, fit.dev_model, keep.get("test"), fit.dev_preds)
+
+
+def _fit(trial: _Trial, candidate: Any, folds: list[Any] | None) -> _Fit:
+    """Search (when there are folds), fit on train, choose the threshold on dev, refit on train + dev."""
+    from harness.candidates.base import TrainingHooks
+    from harness.measure.quality import METRIC_FUNCTIONS
+    from harness.measure.threshold import choose_threshold
+
+    splits, spec = trial.splits, trial.spec
+    deadline = time.monotonic() + spec.candidates.time_budget_s
+    hooks = TrainingHooks(deadline=deadline, cancel=trial.cancel, on_progress=trial.progress("fit"))
+    candidate.hooks = hooks
+    outcome = None
+    if folds is not None and trial.metric in METRIC_FUNCTIONS:
+        outcome = _search(trial, candidate, folds, deadline)
+        candidate = _create(trial, outcome.params)
+        candidate.hooks = hooks
+    candidate.fit(splits.train, splits.dev)
+    dev_preds = _dev_predictions(candidate, splits)
+    threshold = choose_threshold(splits.train.task, splits.dev.y, dev_preds, trial.metric)
+    fit = _Fit(candidate, candidate, dev_preds, threshold, outcome)
+    if folds is not None and hasattr(candidate, "refit_params"):
+        fit.model, fit.refit = _refit_on_train_and_dev(candidate, splits, spec, trial.seed, outcome, hooks)
+    return fit
+
+
+def _create(trial: _Trial, params: dict[str, Any]) -> Any:
+    from harness.candidates import registry
+
+    return registry.create(trial.name, seed=trial.seed, spec=trial.spec, params=params)
+
+
+def _search(trial: _Trial, candidate: Any, folds: list[Any], deadline: float) -> Any:
+    """The family's Optuna search on the CV folds (harness.tuning), within the trial's time budget."""
+    from harness.candidates.base import TrainingHooks
+    from harness.measure.measurement import predict_in_batches
+    from harness.measure.quality import score
+    from harness.tuning import tune
+
+    metric, protocol = trial.metric, trial.protocol
+    search_space = getattr(type(candidate), "search_space", None)
+    if search_space is not None and "task" in inspect.signature(search_space).parameters:
+        search_space = functools.partial(search_space, task=trial.splits.train.task)  # a task-dependent space
+
+    def fold_score(model: Any, rows: Any) -> float:
+        preds = predict_in_batches(model, rows)
+        return score(rows.task, rows.y, preds, [], seed=0, n_boot=0, optimizing=metric)[metric].value
+
+    report = trial.progress("fit")
+    return tune(
+        trial.name,
+        lambda params: _create(trial, params),
+        search_space,
+        trial.splits.train,
+        trial.splits.dev,
+        folds,
+        metric=metric,
+        score=fold_score,
+        protocol=protocol,
+        seed=trial.seed,
+        hooks=TrainingHooks(deadline=deadline, cancel=trial.cancel, on_progress=None),
+        presets=list(getattr(type(candidate), "presets", lambda: [])()),
+        on_trial=lambda i, message: report(min(0.9, i / max(protocol.tuning_trials, 1)), message),
+    )
+
+
+def _rolling(trial: _Trial, fit: _Fit, rolling: Any) -> dict[str, Any]:
+    """The latest window's score beside the golden file's; an error is said, the golden result stands."""
+    from harness.measure.measurement import predict_in_batches
+    from harness.measure.quality import score
+
+    try:
+        preds = predict_in_batches(fit.model, rolling)
+        values = score(
+            rolling.task,
+            rolling.y,
+            preds,
+            [],
+            seed=trial.seed,
+            optimizing=trial.metric,
+            threshold=fit.threshold,
+        )
+    except Exception as exc:
+        return {"rows": len(rolling), "error": one_line(exc)}
+    v = values[trial.metric]
+    return {"rows": len(rolling), "value": v.value, "low": v.ci_low, "high": v.ci_high}
 
 
 def _dev_predictions(candidate: Any, splits: Any) -> Any:

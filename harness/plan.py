@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.errors import InputError
+from harness.events import Log
 from harness.spec import DecisionSpec
 
 PLANS_DIR = "plans"
@@ -363,3 +365,48 @@ def _show(value: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+# ---- a run and its plan ------------------------------------------------------------------------------------
+def plan_for_run(
+    spec: DecisionSpec,
+    prepared: Any,
+    candidates: list[Any],
+    protocol: Any,
+    options: Any,  # harness.runner.RunOptions
+    emit: Callable[[Any], None],
+) -> tuple[Path, Any, bool] | None:
+    """The Benchmark Methodology this run follows: the one in the decision log for its spec, else written now,
+    before training (not with --no-adr: such a run writes nothing into the log). (path, plan, written now)."""
+    path = plan_path(options.adr_dir, spec)
+    if path.exists():
+        facts = read_plan(path)
+        emit(Log(f"plan: following {path} (written {facts.created_at:%Y-%m-%d})"))
+        return path, facts, False
+    if not options.write_adr:
+        return None
+    facts = build_plan(spec, prepared, candidates, protocol)
+    try:
+        write_plan(path, render_plan(facts, spec, protocol))
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the plan ({exc.strerror or exc})",
+            where=str(path),
+            fix="pass --adr-dir a folder you can write to",
+        ) from None
+    emit(Log(f"plan: no plan for this spec; wrote {path} before training"))
+    return path, facts, True
+
+
+def plan_record(
+    plan: tuple[Path, Any, bool], spec: DecisionSpec, record: Any, adr_dir: Path
+) -> dict[str, Any]:
+    """The plan the run followed, for the record: where, which, and every deviation from it."""
+    plan_file, facts, written = plan
+    return {
+        "path": plan_file.relative_to(adr_dir).as_posix(),
+        "fingerprint": facts.spec_fingerprint,
+        "created_at": facts.created_at.isoformat(),
+        "written_by_run": written,
+        "deviations": deviations(facts, spec, record),
+    }

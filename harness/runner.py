@@ -20,6 +20,7 @@ from harness import events as ev
 from harness.decide import decide
 from harness.errors import InputError, RunCancelled, one_line
 from harness.fitting import Fitted, failed_measurement
+from harness.plan import plan_for_run, plan_record
 from harness.publish import write_adr_or_keep, write_record_or_keep
 from harness.results import Decision, Measurement
 from harness.spec import DecisionSpec
@@ -99,7 +100,6 @@ def run(
     first, then the ADR; when either write fails, `OutputError` says where the finished results were kept. A
     run in which no candidate finished writes its record but no ADR."""
     from harness import record as rec
-    from harness.candidates import registry
     from harness.outputs import check_run_outputs
 
     options = options or RunOptions()
@@ -114,19 +114,13 @@ def run(
     prepared, findings, splits = _inputs(r)
     task = prepared.task
     metric = spec.metric_for(task.kind)
-    candidates, skipped = registry.select_with_skipped(spec, task)
-    if not candidates:
-        raise InputError(
-            "no candidate applies to this task with the spec's include/exclude",
-            where="[candidates]",
-            fix="widen candidates.include or remove entries from candidates.exclude",
-        )
+    candidates, skipped = _select(spec, task)
     emit(ev.RunStarted(r.run_id, spec.title, tuple(c.name for c in candidates)))
     protocol, folds, full_protocol = _protocol(r, prepared, splits)
 
     # ---- candidates: tune, fit and score, each isolated; then time them together ------------------------
     executor, log = trial_machinery(spec, splits, metric, protocol, folds, full_protocol, r.run_id, options)
-    plan = _plan(spec, prepared, candidates, protocol, options, emit)  # the input is good: plan, then train
+    plan = plan_for_run(spec, prepared, candidates, protocol, options, emit)  # good input: plan, then train
     measurements: list[Measurement] = [failed_measurement(c, "skipped", why) for c, why in skipped]
     fitted, cancelled = _candidates(r, candidates, executor, log, measurements)
     if fitted and not cancelled:
@@ -152,16 +146,9 @@ def run(
         timings=r.steps.timings,
         cancelled=cancelled,
     )
-    record.protocol = {
-        **asdict(protocol),
-        "lines": protocol.describe(),
-        "folds_used": full_protocol,
-        "executor": executor.name,  # where the trials ran (latency is always timed here, `timed_on`)
-    }
-    if options.replay_trials:
-        record.protocol["replayed_trials"] = dict(options.replay_trials)
+    record.protocol = _protocol_facts(protocol, full_protocol, executor.name, options)
     record.seed_runs, record.evidence = seed_runs, evidence
-    record.plan = _plan_facts(plan, spec, record, options) if plan is not None else record.plan
+    record.plan = plan_record(plan, spec, record, options.adr_dir) if plan is not None else record.plan
     record_path, adr_path = _publish(r, record, finished=any(m.ok for m in measurements), cancelled=cancelled)
     seconds = time.perf_counter() - t_start
     emit(ev.RunFinished(r.run_id, str(record_path), str(adr_path) if adr_path else None, seconds, cancelled))
@@ -177,6 +164,20 @@ def run(
         cancelled=cancelled,
         timings=dict(r.steps.timings),
     )
+
+
+def _select(spec: DecisionSpec, task: Any) -> tuple[list[Any], list[tuple[Any, str]]]:
+    """The candidates that apply to the task under the spec's include/exclude, and those skipped, why."""
+    from harness.candidates import registry
+
+    candidates, skipped = registry.select_with_skipped(spec, task)
+    if not candidates:
+        raise InputError(
+            "no candidate applies to this task with the spec's include/exclude",
+            where="[candidates]",
+            fix="widen candidates.include or remove entries from candidates.exclude",
+        )
+    return candidates, skipped
 
 
 def _decide(
@@ -211,6 +212,19 @@ def _decide(
     if decision is not None:
         r.emit(ev.DecisionMade(decision))
     return decision, evidence, seed_runs
+
+
+def _protocol_facts(protocol: Any, folds_used: bool, executor: str, options: RunOptions) -> dict[str, Any]:
+    """The protocol as the record keeps it: as fixed, in words, and where the trials ran."""
+    facts = {
+        **asdict(protocol),
+        "lines": protocol.describe(),
+        "folds_used": folds_used,
+        "executor": executor,  # where the trials ran (latency is always timed here, `timed_on`)
+    }
+    if options.replay_trials:
+        facts["replayed_trials"] = dict(options.replay_trials)
+    return facts
 
 
 def _inputs(r: _Run) -> tuple[Any, list[Any], Any]:
@@ -313,22 +327,6 @@ def _time(r: _Run, fitted: dict[str, tuple[Fitted, Measurement]], splits: Any) -
             r.emit(ev.Log(f"timing failed: {one_line(exc)}", level="warning"))
 
 
-def _plan_facts(
-    plan: tuple[Path, Any, bool], spec: DecisionSpec, record: Any, options: RunOptions
-) -> dict[str, Any]:
-    """The plan the run followed, for the record: where, which, and every deviation from it."""
-    from harness.plan import deviations
-
-    plan_file, facts, written = plan
-    return {
-        "path": plan_file.relative_to(options.adr_dir).as_posix(),
-        "fingerprint": facts.spec_fingerprint,
-        "created_at": facts.created_at.isoformat(),
-        "written_by_run": written,
-        "deviations": deviations(facts, spec, record),
-    }
-
-
 def _publish(r: _Run, record: Any, *, finished: bool, cancelled: bool) -> tuple[Path, Path | None]:
     """The record first, then the ADR that cites it (each written atomically), then MLflow when asked.
     Nothing finished, or cancelled: the record says why and there is no ADR."""
@@ -362,38 +360,6 @@ def _publish(r: _Run, record: Any, *, finished: bool, cancelled: bool) -> tuple[
     if (mlflow_uri := run_uri(options.mlflow, r.spec, options.runs_dir)) is not None:  # a failure: a warning
         log_to_mlflow(mlflow_uri, record, record_path, adr_path, emit=emit)
     return record_path, adr_path
-
-
-def _plan(
-    spec: DecisionSpec,
-    prepared: Any,
-    candidates: list[Any],
-    protocol: Any,
-    options: RunOptions,
-    emit: Callable[[ev.Event], None],
-) -> tuple[Path, Any, bool] | None:
-    """The Benchmark Methodology this run follows: the one in the decision log for its spec, else written now,
-    before training (not with --no-adr: such a run writes nothing into the log). (path, plan, written now)."""
-    from harness.plan import build_plan, plan_path, read_plan, render_plan, write_plan
-
-    path = plan_path(options.adr_dir, spec)
-    if path.exists():
-        facts = read_plan(path)
-        emit(ev.Log(f"plan: following {path} (written {facts.created_at:%Y-%m-%d})"))
-        return path, facts, False
-    if not options.write_adr:
-        return None
-    facts = build_plan(spec, prepared, candidates, protocol)
-    try:
-        write_plan(path, render_plan(facts, spec, protocol))
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the plan ({exc.strerror or exc})",
-            where=str(path),
-            fix="pass --adr-dir a folder you can write to",
-        ) from None
-    emit(ev.Log(f"plan: no plan for this spec; wrote {path} before training"))
-    return path, facts, True
 
 
 def audit_and_split(prepared: Any, spec: DecisionSpec) -> tuple[list[Any], Any]:

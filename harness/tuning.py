@@ -167,34 +167,17 @@ def tune(
     assert search_space is not None  # tuned implies a search space
 
     greater = METRICS[metric].greater_is_better
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction="maximize" if greater else "minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
-    )
-    # trial 0, already scored: told to the study so TPE and the pruner start from it
-    distributions = _distributions(search_space, defaults)
-    study.add_trial(
-        optuna.trial.create_trial(
-            params=defaults,
-            distributions=distributions,
-            value=float(np.mean(default_cv)),
-            intermediate_values={i: float(np.mean(default_cv[: i + 1])) for i in range(len(default_cv))},
-        )
-    )
+    study = _study(search_space, defaults, default_cv, greater=greater, seed=seed, presets=presets)
     per_trial: dict[int, list[float]] = {0: default_cv}
-    deadline = started + protocol.tuning_time_s
-    for preset in presets or []:  # known-good starting points, tried right after the defaults
-        study.enqueue_trial(preset, skip_if_exists=True)
 
-    def objective(trial: optuna.Trial) -> float:
+    def objective(trial: Any) -> float:
+
         params = search_space(trial)
         note(trial.number, f"trial {trial.number}/{protocol.tuning_trials - 1}")
 
         def report(step: int, running: float) -> bool:
             trial.report(running, step)
-            return trial.should_prune()
+            return bool(trial.should_prune())
 
         scores = evaluate(factory, params, train, dev, folds, score, hooks, report)
         if len(scores) < max(1, len(folds)):
@@ -202,39 +185,10 @@ def tune(
         per_trial[trial.number] = scores
         return float(np.mean(scores))
 
-    for _ in range(protocol.tuning_trials - 1):
-        if time.perf_counter() >= deadline:
-            outcome.stopped_by = "time"
-            break
-        trial = study.ask()
-        try:
-            value = objective(trial)
-        except optuna.TrialPruned:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            outcome.n_pruned += 1
-            continue
-        except (RunCancelled, CandidateTimeout):
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            raise
-        except Exception:  # one configuration that cannot fit (e.g. a degenerate combination): try the next
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            outcome.n_failed += 1
-            continue
-        study.tell(trial, value if math.isfinite(value) else None)
-    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-
-    def signed_value(t: optuna.trial.FrozenTrial) -> float:
-        assert t.value is not None  # a complete trial has its value
-        return t.value if greater else -t.value
-
-    best = max(complete, key=signed_value)  # trial 0 is always complete
-    # ties keep the defaults: a search never replaces them without a better fold mean
-    if best.number != 0 and (best.value == complete[0].value):
-        best = complete[0]
-    outcome.n_trials = len(study.trials)
-    outcome.params = dict(best.params)
-    outcome.best_cv = per_trial.get(best.number, default_cv)
-    outcome.at_edge = _at_edge(best, defaults) if best.number != 0 else []
+    _search(
+        study, objective, outcome, trials=protocol.tuning_trials, deadline=started + protocol.tuning_time_s
+    )
+    _keep_best(study, outcome, per_trial, defaults, greater=greater)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -268,3 +222,90 @@ def _at_edge(trial: Any, defaults: dict[str, Any]) -> list[str]:
             bound = "lower" if v - low <= high - v else "upper"
             out.append(f"{name} = {value:g} at the {bound} edge of [{dist.low:g}, {dist.high:g}]")
     return out
+
+
+def _study(
+    search_space: Callable[[Any], dict[str, Any]],
+    defaults: dict[str, Any],
+    default_cv: list[float],
+    *,
+    greater: bool,
+    seed: int,
+    presets: list[dict[str, Any]] | None,
+) -> Any:
+    """A seeded TPE study with a median pruner, told trial 0 (the defaults, already scored) so TPE and the
+    pruner start from it, and the family's presets queued right after."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="maximize" if greater else "minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
+    )
+    study.add_trial(
+        optuna.trial.create_trial(
+            params=defaults,
+            distributions=_distributions(search_space, defaults),
+            value=float(np.mean(default_cv)),
+            intermediate_values={i: float(np.mean(default_cv[: i + 1])) for i in range(len(default_cv))},
+        )
+    )
+    for preset in presets or []:  # known-good starting points, tried right after the defaults
+        study.enqueue_trial(preset, skip_if_exists=True)
+    return study
+
+
+def _search(
+    study: Any, objective: Callable[[Any], float], outcome: TuningOutcome, *, trials: int, deadline: float
+) -> None:
+    """Ask and tell up to `trials - 1` trials, stopping at the deadline (checked between trials). A pruned
+    or failed configuration is counted and skipped; cancellation and the family's time budget propagate."""
+    import optuna
+
+    for _ in range(trials - 1):
+        if time.perf_counter() >= deadline:
+            outcome.stopped_by = "time"
+            break
+        trial = study.ask()
+        try:
+            value = objective(trial)
+        except optuna.TrialPruned:
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            outcome.n_pruned += 1
+            continue
+        except (RunCancelled, CandidateTimeout):
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            raise
+        except Exception:  # one configuration that cannot fit (e.g. a degenerate combination): try the next
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            outcome.n_failed += 1
+            continue
+        study.tell(trial, value if math.isfinite(value) else None)
+
+
+def _keep_best(
+    study: Any,
+    outcome: TuningOutcome,
+    per_trial: dict[int, list[float]],
+    defaults: dict[str, Any],
+    *,
+    greater: bool,
+) -> None:
+    """The best complete trial on the fold mean; ties keep the defaults (a search never replaces them
+    without a better fold mean)."""
+    import optuna
+
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+
+    def signed_value(t: optuna.trial.FrozenTrial) -> float:
+        assert t.value is not None  # a complete trial has its value
+        return t.value if greater else -t.value
+
+    best = max(complete, key=signed_value)  # trial 0 is always complete
+    if best.number != 0 and (best.value == complete[0].value):
+        best = complete[0]
+    outcome.n_trials = len(study.trials)
+    outcome.params = dict(best.params)
+    outcome.best_cv = per_trial.get(best.number, outcome.default_cv)
+    outcome.at_edge = _at_edge(best, defaults) if best.number != 0 else []

@@ -60,6 +60,7 @@ class FineTunedBiEncoderCandidate(QACandidate):
         self.max_train_pairs = max_train_pairs
         self.serving_backend = serving_backend
 
+    # long: one training loop read top to bottom (pairs, epochs of batches, dev recall@1, budget, re-index)
     def fit(self, train: Split, dev: Split) -> Self:
         import torch
         from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss

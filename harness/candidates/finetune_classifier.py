@@ -81,11 +81,13 @@ class FineTunedClassifier(TextClassifier):
         self.max_int8_dev_drop = max_int8_dev_drop
 
     # ---- training ------------------------------------------------------------------------------------------
+    # long: one training loop read top to bottom (tokenise, epochs of batches, dev accuracy, budget, serving)
     def fit(self, train: Split, dev: Split) -> Self:
         import torch
 
         from harness.text.device import cpu_threads, resolve_device
-        from harness.text.encoder import TextTokenizer, load_hf_encoder, pooling_mode, resolve_model_path
+        from harness.text.encoder import pooling_mode, resolve_model_path
+        from harness.text.onnx import TextTokenizer, load_hf_encoder
         from harness.text.pooling import ClassifierHead, PooledEncoder
 
         texts, y, dev_texts, dev_y = self._start_fit(train, dev)
@@ -227,7 +229,8 @@ class FineTunedClassifier(TextClassifier):
 
     # ---- serving -------------------------------------------------------------------------------------------
     def _prepare_serving(self, model: Any, dev_texts: list[str], dev_y: np.ndarray) -> None:
-        from harness.text.encoder import cache_root, export_onnx, onnx_session, quantize_onnx_int8
+        from harness.text.encoder import cache_root
+        from harness.text.onnx import export_onnx, onnx_session, quantize_onnx_int8
 
         self.serving_note_: str | None = None
         self._session = None
@@ -287,7 +290,8 @@ class FineTunedClassifier(TextClassifier):
         self._session = None
         if blob is None or self.onnx_path_ is None:
             return
-        from harness.text.encoder import cache_root, onnx_session
+        from harness.text.encoder import cache_root
+        from harness.text.onnx import onnx_session
 
         root = cache_root() / "finetuned"
         root.mkdir(parents=True, exist_ok=True)

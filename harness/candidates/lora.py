@@ -51,6 +51,7 @@ class LoRACandidate(PromptOnlyCandidate):
         self.max_length = max_length
         self.max_dev_examples = max_dev_examples
 
+    # long: one training loop read top to bottom (adapter, epochs of batches, dev answer loss, budget)
     def fit(self, train: Split, dev: Split) -> Self:
         import torch
         from peft import LoraConfig, get_peft_model

@@ -4,7 +4,7 @@ the resamples are missing."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.measure.catalog import METRICS
 from harness.results import Comparison, Measurement, MetricValue
@@ -73,7 +73,7 @@ class Comparer:
                 )
                 self._significant[(m.candidate, ref.candidate)] = sig
             return
-        from harness.measure.paired import equivalent, holm, paired_difference  # numpy: on first use
+        from harness.measure.paired import holm, paired_difference  # numpy: on first use
 
         diffs = {
             (m.candidate, ref.candidate): paired_difference(
@@ -108,42 +108,61 @@ class Comparer:
             if d is None:
                 continue
             winner, loser = claim(m, ref, role)
-            p_test = adjusted[(winner, loser, "test")]
-            p_cv = adjusted.get((winner, loser, "cv"))
-            want_better = role == "baseline"
-            test_sig = p_test < self.alpha and (d.better > 0 if want_better else d.better < 0)
-            cv_sig = (
-                p_cv is not None
-                and fold is not None
-                and p_cv < self.alpha
-                and (fold.mean_better > 0 if want_better else fold.mean_better < 0)
+            p = (
+                raw[(winner, loser, "test")],
+                adjusted[(winner, loser, "test")],
+                adjusted.get((winner, loser, "cv")),
             )
-            # a claim from one line of evidence holds only if the other does not point the other way
-            contrary = (
-                fold is not None and (fold.mean_better < 0 if want_better else fold.mean_better > 0)
-            ) or (d.better < 0 if want_better else d.better > 0)
-            sig = test_sig or (cv_sig and not contrary)
-            self._significant[(m.candidate, ref.candidate)] = sig
-            same = role == "leader" and not sig and equivalent(d, self.margin)
-            self._equivalent[(m.candidate, ref.candidate)] = same
-            self.comparisons.append(
-                Comparison(
-                    candidate=m.candidate,
-                    against=ref.candidate,
-                    role=role,
-                    diff=d.diff,
-                    better_low=d.better_low,
-                    better_high=d.better_high,
-                    p_value=raw[(winner, loser, "test")],
-                    p_holm=p_test,
-                    significant=sig,
-                    fold_better=None if fold is None else fold.mean_better,
-                    fold_p=None if fold is None else fold.p_two_sided,
-                    fold_p_holm=p_cv,
-                    diff_90=d.diff_90,
-                    equivalent=same if role == "leader" else None,
-                )
+            self._conclude(m, ref, role, d, fold, p)
+
+    def _conclude(
+        self,
+        m: Measurement,
+        ref: Measurement,
+        role: Role,
+        d: Any,
+        fold: FoldTest | None,
+        p: tuple[float, float, float | None],
+    ) -> None:
+        """One planned comparison decided from its paired difference and fold test, Holm-adjusted: whether it
+        is significant (and, against the leader, equivalent), recorded as a `Comparison`."""
+        from harness.measure.paired import equivalent
+
+        p_raw, p_test, p_cv = p
+        want_better = role == "baseline"
+        test_sig = p_test < self.alpha and (d.better > 0 if want_better else d.better < 0)
+        cv_sig = (
+            p_cv is not None
+            and fold is not None
+            and p_cv < self.alpha
+            and (fold.mean_better > 0 if want_better else fold.mean_better < 0)
+        )
+        # a claim from one line of evidence holds only if the other does not point the other way
+        contrary = (fold is not None and (fold.mean_better < 0 if want_better else fold.mean_better > 0)) or (
+            d.better < 0 if want_better else d.better > 0
+        )
+        sig = test_sig or (cv_sig and not contrary)
+        self._significant[(m.candidate, ref.candidate)] = sig
+        same = role == "leader" and not sig and equivalent(d, self.margin)
+        self._equivalent[(m.candidate, ref.candidate)] = same
+        self.comparisons.append(
+            Comparison(
+                candidate=m.candidate,
+                against=ref.candidate,
+                role=role,
+                diff=d.diff,
+                better_low=d.better_low,
+                better_high=d.better_high,
+                p_value=p_raw,
+                p_holm=p_test,
+                significant=sig,
+                fold_better=None if fold is None else fold.mean_better,
+                fold_p=None if fold is None else fold.p_two_sided,
+                fold_p_holm=p_cv,
+                diff_90=d.diff_90,
+                equivalent=same if role == "leader" else None,
             )
+        )
 
     def set_significant(self, m: Measurement, ref: Measurement, significant: bool) -> None:
         """A comparison decided outside the paired tests (a baseline failing the gates: CIs only)."""

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from harness.measure.cost import cost_usd_per_1k
     from harness.measure.latency import measure_latency, measure_throughput
     from harness.measure.measurement import concat_predictions, measure_candidate, predict_in_batches
-    from harness.measure.quality import METRIC_FUNCTIONS, MetricFunction, score
+    from harness.measure.quality import METRIC_FUNCTIONS, score
+    from harness.measure.scored import MetricFunction
 
 _WHERE = {
     "cost_usd_per_1k": "harness.measure.cost",
@@ -24,7 +25,7 @@ _WHERE = {
     "measure_candidate": "harness.measure.measurement",
     "predict_in_batches": "harness.measure.measurement",
     "METRIC_FUNCTIONS": "harness.measure.quality",
-    "MetricFunction": "harness.measure.quality",
+    "MetricFunction": "harness.measure.scored",
     "score": "harness.measure.quality",
 }
 

@@ -25,7 +25,7 @@ class MetricInfo:
     greater_is_better: bool
     tasks: frozenset[TaskKind]
     needs: frozenset[Need] = frozenset()  # what the predictions (and the task) must provide
-    module: str = "harness.measure.quality"  # where its MetricFunction lives (`FUNCTIONS[name]`)
+    module: str = "harness.measure.table_metrics"  # where its MetricFunction lives (`FUNCTIONS[name]`)
 
 
 _CLS = frozenset({TaskKind.BINARY, TaskKind.MULTICLASS})

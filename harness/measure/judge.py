@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from harness.errors import InputError
-from harness.measure.quality import MetricFunction, MetricUnavailable, Scored
+from harness.measure.scored import MetricFunction, MetricUnavailable, Scored
 
 if TYPE_CHECKING:
     from harness.dataset import Predictions, Split

@@ -115,7 +115,6 @@ def score_candidate(
     metrics cut the positive score there (chosen on dev); `keep["test"]` receives the test predictions."""
     report = on_progress or (lambda fraction, message: None)
     started = time.perf_counter()
-    task = test.task
 
     report(0.0, "predicting the test split")
     t0 = time.perf_counter()
@@ -125,41 +124,7 @@ def score_candidate(
         keep["test"] = preds
 
     report(0.2, "scoring with bootstrap CIs")
-    secondary = list(SECONDARY_METRICS[task.kind])
-    if task.kind is TaskKind.QA:
-        from harness.measure.qa import score_qa  # ragas: loaded only for QA runs
-
-        if spec.models.judge_path:  # LLM-judged faithfulness, for candidates that retrieved passages
-            from harness.measure.judge import with_faithfulness
-
-            preds, secondary = with_faithfulness(preds, test, spec, secondary)
-        metrics = score_qa(
-            task,
-            test.y,
-            preds,
-            secondary,
-            seed,
-            n_boot,
-            gold_doc_ids=test.extra.get("doc_ids"),
-            optimizing=metric,
-        )
-    else:
-        oos_index = _oos_index(task, spec)
-        if oos_index is not None:  # how the model treats questions outside its training: a failure mode
-            secondary += [m for m in OOS_METRICS if m not in secondary]
-        elif "oos_class" in METRICS[metric].needs:
-            raise ValueError(f"{metric} needs an out-of-scope class; set data.oos_label")
-        metrics = score(
-            task,
-            test.y,
-            preds,
-            secondary,
-            seed=seed,
-            n_boot=n_boot,
-            optimizing=metric,
-            threshold=threshold,
-            oos_index=oos_index,
-        )
+    metrics = _metrics(test, preds, metric=metric, spec=spec, seed=seed, n_boot=n_boot, threshold=threshold)
 
     details = dict(candidate.details()) if hasattr(candidate, "details") else {}
     details["score_time_s"] = round(time.perf_counter() - started, 3)
@@ -176,6 +141,47 @@ def score_candidate(
         complexity=int(getattr(candidate, "complexity", 3)),
         requires_gpu=bool(getattr(candidate, "requires_gpu", False)),
         details=details,
+    )
+
+
+def _metrics(
+    test: Split,
+    preds: Predictions,
+    *,
+    metric: str,
+    spec: DecisionSpec,
+    seed: int,
+    n_boot: int,
+    threshold: float | None,
+) -> dict[str, Any]:
+    """The optimizing metric and the task's secondary ones, with paired bootstrap CIs; the out-of-scope
+    metrics join when the task has an out-of-scope class, the judged ones for QA with a judge."""
+    task = test.task
+    secondary = list(SECONDARY_METRICS[task.kind])
+    if task.kind is TaskKind.QA:
+        from harness.measure.qa import score_qa  # ragas: loaded only for QA runs
+
+        if spec.models.judge_path:  # LLM-judged faithfulness, for candidates that retrieved passages
+            from harness.measure.judge import with_faithfulness
+
+            preds, secondary = with_faithfulness(preds, test, spec, secondary)
+        gold = test.extra.get("doc_ids")
+        return score_qa(task, test.y, preds, secondary, seed, n_boot, gold_doc_ids=gold, optimizing=metric)
+    oos_index = _oos_index(task, spec)
+    if oos_index is not None:  # how the model treats questions outside its training: a failure mode
+        secondary += [m for m in OOS_METRICS if m not in secondary]
+    elif "oos_class" in METRICS[metric].needs:
+        raise ValueError(f"{metric} needs an out-of-scope class; set data.oos_label")
+    return score(
+        task,
+        test.y,
+        preds,
+        secondary,
+        seed=seed,
+        n_boot=n_boot,
+        optimizing=metric,
+        threshold=threshold,
+        oos_index=oos_index,
     )
 
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from harness.dataset import Predictions, Task
 from harness.errors import InputError
-from harness.measure.quality import MetricFunction, MetricUnavailable, Scored, score
+from harness.measure.quality import score
+from harness.measure.scored import MetricFunction, MetricUnavailable, Scored
 from harness.results import MetricValue
 from harness.types import TaskKind
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from harness.dataset import Predictions, Task
 from harness.errors import InputError
-from harness.measure.quality import MetricFunction, Scored, score
+from harness.measure.quality import score
+from harness.measure.scored import MetricFunction, Scored
 from harness.results import MetricValue
 from harness.text.passages import normalize_answer
 

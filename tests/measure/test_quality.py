@@ -10,7 +10,8 @@ from sklearn import metrics as skm
 
 from harness.dataset import Predictions, Task
 from harness.errors import InputError
-from harness.measure.quality import METRIC_FUNCTIONS, Scored, bootstrap_counts, score
+from harness.measure.quality import METRIC_FUNCTIONS, bootstrap_counts, score
+from harness.measure.scored import Scored
 from harness.types import TaskKind
 
 BINARY = Task(TaskKind.BINARY, "y", ("x",), classes=("no", "yes"), positive_index=1)
@@ -208,7 +209,7 @@ def test_labels_only_predictions_skip_probability_metrics_unless_optimizing():
 
 
 def test_per_row_mean_is_the_extension_point_for_qa_metrics():
-    from harness.measure.quality import MetricFunction
+    from harness.measure.scored import MetricFunction
 
     per_row = MetricFunction.per_row_mean(
         lambda s: np.asarray([a == b for a, b in zip(s.extra["answers"], s.y_true, strict=True)])

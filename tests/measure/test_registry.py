@@ -14,7 +14,8 @@ import pytest
 from harness.dataset import Predictions, Task
 from harness.measure.catalog import METRICS
 from harness.measure.oos import OOS_METRICS, oos_scores
-from harness.measure.quality import METRIC_FUNCTIONS, MetricFunction, metric_function, score
+from harness.measure.quality import METRIC_FUNCTIONS, metric_function, score
+from harness.measure.scored import MetricFunction
 from harness.types import TaskKind
 
 ROOT = Path(__file__).resolve().parents[2]
