@@ -1,9 +1,9 @@
 """Architecture Decision Records in MADR 4.0 (https://adr.github.io/madr/), rendered from a run record.
 
-This module renders a record's text, one function per section; `harness.adr.store` keeps the log on disk
-(numbering, never overwriting, supersede, the index) and its names are re-exported here. The whole text
-is rendered (and encoded) before the disk is touched, so a failure writes nothing. The run's spec is embedded
-as a fenced TOML block, which `spec_from_adr` reads back.
+This module renders a record's text, one function per section; the store keeps the log on disk (`store`:
+numbering, never overwriting; `reading`; `location`: finding the log; `changes`: status, supersede; `index`)
+and its names are re-exported here. The whole text is rendered (and encoded) before the disk is touched, so
+a failure writes nothing. The run's spec is embedded as a fenced TOML block, which `spec_from_adr` reads back.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from harness import fmt
+from harness.adr.changes import migrate, set_status, supersede  # noqa: F401 - re-exported: the store
 from harness.adr.evidence import flip_lines, monitoring_lines, risk_lines
 from harness.adr.evidence import more_information as more_on_evidence
 from harness.adr.formats import (  # noqa: F401 - re-exported: the record formats
@@ -21,6 +22,14 @@ from harness.adr.formats import (  # noqa: F401 - re-exported: the record format
     record_head,
     split_front_matter,
 )
+from harness.adr.index import (  # noqa: F401 - re-exported: the store
+    INDEX_FILE,
+    INDEX_MARKER,
+    MADR_URL,
+    index_path,
+    update_index,
+)
+from harness.adr.location import find_adr_dir, is_adr_tools_log  # noqa: F401 - re-exported: the store
 from harness.adr.options import (  # noqa: F401 - FAMILY_WORDS, VERDICT_WORDS â€¦: used by other modules
     FAMILY_SHORT,
     FAMILY_WORDS,
@@ -32,27 +41,19 @@ from harness.adr.options import (  # noqa: F401 - FAMILY_WORDS, VERDICT_WORDS â€
     _options,
     _pros_and_cons,
 )
-from harness.adr.sections import _audit, _context, _drivers, _front_matter, _outcome, _record_file
-from harness.adr.store import (  # noqa: F401 - re-exported: the store is part of harness.adr's public face
-    ASSETS_DIR,
-    INDEX_FILE,
-    INDEX_MARKER,
-    MADR_URL,
+from harness.adr.reading import (  # noqa: F401 - re-exported: the store
     SPEC_MARKER,
     AdrInfo,
-    find_adr_dir,
-    index_path,
-    is_adr_tools_log,
     list_adrs,
-    migrate,
-    next_number,
     resolve_record,
     same_decision,
-    set_status,
-    slugify,
     spec_from_adr,
-    supersede,
-    update_index,
+)
+from harness.adr.sections import _audit, _context, _drivers, _front_matter, _outcome, _record_file
+from harness.adr.store import (  # noqa: F401 - re-exported: the store
+    ASSETS_DIR,
+    next_number,
+    slugify,
     write_adr,
 )
 from harness.errors import InputError

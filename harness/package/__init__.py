@@ -31,7 +31,7 @@ def render_package(
     """The package's files (name → Markdown text); touches no file. Links are relative to the package
     folder beside `adr_path` (the ADR's number names the folder); `plan_path` is the Benchmark Methodology
     the run followed (None: no plan)."""
-    from harness.adr.store import index_path
+    from harness.adr.index import index_path
 
     adr_path = Path(adr_path)
     ctx = build_context(
