@@ -176,7 +176,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "audit-contamination-never-blocks",
-        "harness/audit/duplicates.py",
+        "harness/audit/contamination.py",
         "blocking = fraction >= options.contamination_blocking_fraction",
         "blocking = fraction > 1.0",
         ("tests/audit/test_audit.py",),
@@ -190,10 +190,10 @@ MUTATIONS: list[Mutation] = [
         ("tests/audit/test_audit.py",),
         "unacknowledged blocking findings no longer stop the run",
     ),
-    # ---- the ADR store: harness/adr/__init__.py ----------------------------------------------------------
+    # ---- the ADR store: harness/adr/store.py -------------------------------------------------------------
     Mutation(
         "adr-half-written-kept",
-        "harness/adr/__init__.py",
+        "harness/adr/store.py",
         'path.unlink()  # ours: created above with mode "x"',
         'pass  # ours: created above with mode "x"',
         ("tests/test_adr.py",),
@@ -201,7 +201,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "adr-claim-kept",
-        "harness/adr/__init__.py",
+        "harness/adr/store.py",
         "                claim.unlink()",
         "                pass",
         ("tests/test_adr.py",),
@@ -209,7 +209,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "adr-number-reused",
-        "harness/adr/__init__.py",
+        "harness/adr/store.py",
         'if any(_ADR_FILE.match(p.name) for p in folder.glob(f"{number:04d}-*.md")):',
         "if False:",
         ("tests/test_adr.py",),
