@@ -386,20 +386,3 @@ def reset_hooks(out: TrialOutcome) -> TrialOutcome:
             if hasattr(model, "hooks"):
                 model.hooks = TrainingHooks()
     return out
-
-
-def make_executor(
-    kind: str,
-    context: TrialContext,
-    *,
-    memory_mb: float | None = None,
-    address: str | None = None,
-    workers: int | None = None,
-) -> Any:
-    if kind == "inline":
-        return InlineExecutor(context)
-    if kind == "ray":
-        from harness.ray_executor import RayExecutor
-
-        return RayExecutor(context, address=address)
-    return LocalExecutor(context, memory_mb=memory_mb, workers=workers or default_workers())

@@ -114,7 +114,7 @@ def trial_machinery(
     families run on a Ray cluster when asked (a fine-tune or a LoRA asks for a GPU there, and its fitted model
     comes back to be timed here); on one machine they run here, where they share one loaded encoder and one
     cache of training-text embeddings, which separate worker processes would each compute again."""
-    from harness.executor import TrialContext, make_executor
+    from harness.executor import TrialContext
 
     context = TrialContext(
         splits, spec, metric, protocol, folds if full_protocol else None, replay=options.replay_trials
@@ -172,3 +172,24 @@ def interruptible(executor: Any, log: Any, run_id: str) -> Iterator[None]:
         executor.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def make_executor(
+    kind: str,
+    context: Any,
+    *,
+    memory_mb: float | None = None,
+    address: str | None = None,
+    workers: int | None = None,
+) -> Any:
+    """`inline` (here), `ray` (a cluster) or `local` (worker processes, the default)."""
+    from harness import executor
+
+    if kind == "inline":
+        return executor.InlineExecutor(context)
+    if kind == "ray":
+        from harness.ray_executor import RayExecutor
+
+        return RayExecutor(context, address=address)
+    workers = workers or executor.default_workers()
+    return executor.LocalExecutor(context, memory_mb=memory_mb, workers=workers)
