@@ -1,29 +1,19 @@
-"""The decision spec: what the team wants decided, under which constraints.
+"""The decision spec's pydantic models: `DecisionSpec` and its tables (`[data]`, `[constraints]`, …).
 
-Loaded from TOML (`decision.toml`), validated by pydantic with unknown keys forbidden, and written back with
-`to_toml()` so that spec → TOML → spec (and spec → ADR → spec) is an identity. Every validation error becomes
-an `InputError` that names the key and the fix.
+Unknown keys are forbidden; `to_toml()` writes a spec back so that spec → TOML → spec (and spec → ADR → spec)
+is an identity. Loading and checking a spec file are in `harness.spec.load`, pydantic's errors made one-line
+`InputError`s in `harness.spec.errors`.
 """
 
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from harness.errors import InputError
 from harness.measure.catalog import DEFAULT_METRIC, METRICS
 from harness.types import KNOWN_SKILLS, Hardware, Interpretability, Privacy, SkillLevel, TaskKind
 
@@ -468,234 +458,6 @@ def _drop_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_none(v) for v in value]
     return value
-
-
-def spec_from_dict(raw: dict[str, Any], *, where: str = "spec") -> DecisionSpec:
-    try:
-        return DecisionSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise _as_input_error(exc, where) from None
-
-
-def spec_from_toml(text: str, *, where: str = "spec", source: Path | None = None) -> DecisionSpec:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            f"malformed TOML ({exc})", where=where, fix="correct the TOML syntax at that line"
-        ) from None
-    spec = spec_from_dict(raw, where=where)
-    spec._source = source
-    return spec
-
-
-# Files a data path names (harness.data.load reads these): passed where a spec is expected, they get a hint.
-DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
-
-
-def load_spec(path: str | Path) -> DecisionSpec:
-    """Read and validate a `decision.toml`; any problem is one `InputError` line. Candidate and family names
-    in `[candidates]` are checked here too, before any data is read. `check_spec` reports every problem."""
-    p = Path(path)
-    spec = spec_from_toml(_read_spec_text(p), where=str(p), source=p.resolve())
-    check_candidate_names(spec, where=str(p))
-    return spec
-
-
-def _read_spec_text(p: Path) -> str:
-    try:
-        exists, is_dir = p.exists(), p.is_dir()
-    except OSError as exc:  # e.g. permission denied on a parent folder, a name too long
-        raise InputError(
-            f"cannot read spec ({exc.strerror or type(exc).__name__})",
-            where=str(p),
-            fix="check the path and its permissions",
-        ) from None
-    if not exists:
-        raise InputError(
-            "spec file not found", where=str(p), fix="pass the path of an existing decision.toml"
-        )
-    if is_dir:
-        raise InputError("is a folder, not a spec file", where=str(p), fix="pass the decision.toml inside it")
-    if p.suffix.lower() in DATA_SUFFIXES:
-        raise InputError(
-            "is a data file, not a spec",
-            where=str(p),
-            fix=f"harness init {p} writes a starter decision.toml; then pass decision.toml instead",
-        )
-    try:
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("spec is not UTF-8 text", where=str(p), fix="save the spec as UTF-8 TOML") from None
-    except OSError as exc:
-        raise InputError(
-            f"cannot read spec ({exc.strerror})", where=str(p), fix="check the path and its permissions"
-        ) from None
-
-
-def check_spec(path: str | Path, *, data: bool = True) -> tuple[DecisionSpec | None, list[InputError]]:
-    """Every problem with a spec at once (what `harness check` prints), not only the first: each invalid key
-    (pydantic reports them all), each unknown candidate name, and with `data`, the data file's existence and
-    the target among its columns (only the header is read). Returns (the spec or None, the problems)."""
-    p = Path(path)
-    where = str(p)
-    try:
-        text = _read_spec_text(p)
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return None, [
-            InputError(f"malformed TOML ({exc})", where=where, fix="correct the TOML syntax at that line")
-        ]
-    except InputError as exc:
-        return None, [exc]
-    spec: DecisionSpec | None = None
-    try:
-        spec = DecisionSpec.model_validate(raw)
-        spec._source = p.resolve()
-    except ValidationError as exc:
-        errors = _as_input_errors(exc, where)
-    else:
-        errors = []
-    chosen = raw.get("candidates")
-    if not isinstance(chosen, dict):
-        chosen = {}
-    for key in ("include", "exclude"):
-        names = chosen.get(key)
-        for name in names if isinstance(names, list) else []:
-            try:
-                _check_candidate_name(key, str(name), where)
-            except InputError as exc:
-                errors.append(exc)
-    if data:
-        errors += _data_errors(raw, p)
-    return (spec if not errors else None), errors
-
-
-def _data_errors(raw: dict[str, Any], spec_path: Path) -> list[InputError]:
-    """The data file exists and the target (and id/group/time columns) are among its columns. Read from the
-    raw TOML, so a spec with other errors is still checked here."""
-    section = raw.get("data")
-    if not isinstance(section, dict) or not isinstance(section.get("path"), str) or not section["path"]:
-        return []
-    from harness.data.load import did_you_mean, list_columns, read_columns
-
-    where = f"{spec_path}: [data] path"
-    data_path = Path(section["path"]).expanduser()
-    if not data_path.is_absolute():
-        data_path = spec_path.resolve().parent / data_path
-    try:
-        columns = read_columns(data_path)
-    except InputError as exc:
-        return [InputError(exc.problem, where=f"{where} = {section['path']}", fix=exc.fix)]
-    errors = []
-    for key in ("target", "id_column", "group_column", "time_column"):
-        name = section.get(key)
-        if isinstance(name, str) and name not in columns:
-            errors.append(
-                InputError(
-                    f"data.{key} {name!r} is not a column of {data_path.name}{did_you_mean(name, columns)}",
-                    where=str(spec_path),
-                    fix=f"use one of: {list_columns(columns)}",
-                )
-            )
-    return errors
-
-
-def check_candidate_names(spec: DecisionSpec, *, where: str = "spec") -> None:
-    """Every name in `[candidates] include` / `exclude` is a registered candidate or a family."""
-    for key in ("include", "exclude"):
-        for name in getattr(spec.candidates, key):
-            _check_candidate_name(key, name, where)
-
-
-def _check_candidate_name(key: str, name: str, where: str) -> None:
-    import difflib
-
-    from harness.candidates import registry
-    from harness.types import Family
-
-    try:
-        registry.resolve_names([name], where=where)
-    except InputError as exc:
-        known = [*registry.available(), *(f.value for f in Family)]
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(
-            f"invalid value for 'candidates.{key}': {exc.problem}{hint}", where=where, fix=exc.fix
-        ) from None
-
-
-def _as_input_error(exc: ValidationError, where: str) -> InputError:
-    """Turn pydantic's report into one line naming the first bad key and the fix."""
-    return _as_input_errors(exc, where)[0]
-
-
-def _as_input_errors(exc: ValidationError, where: str) -> list[InputError]:
-    """Every error in pydantic's report, each as one line naming the bad key and the fix."""
-    return [_one_input_error(err, where) for err in exc.errors()]
-
-
-def _one_input_error(err: Any, where: str) -> InputError:
-    key = ".".join(str(part) for part in err["loc"])
-    kind = err["type"]
-    if kind == "value_error":  # our own validators: "<problem>; <fix>"
-        problem, _, fix = err["msg"].removeprefix("Value error, ").partition("; ")
-        if key:  # a rule across keys (a model validator) names its keys itself
-            problem = f"invalid value for '{key}': {problem}"
-        return InputError(problem, where=where, fix=fix or (_fix_for(kind, key) if key else None))
-    if kind == "extra_forbidden":
-        import difflib
-
-        parent = err["loc"][:-1]
-        allowed = _allowed_keys(parent)
-        close = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1, cutoff=0.6)
-        if close:
-            right = ".".join([*(str(part) for part in parent), close[0]])
-            return InputError(
-                f"unknown key '{key}' (did you mean '{right}'?)",
-                where=where,
-                fix=f"rename it to '{close[0]}', or remove it",
-            )
-        return InputError(
-            f"unknown key '{key}'",
-            where=where,
-            fix=f"remove it or use one of: {', '.join(allowed)}" if allowed else "remove it",
-        )
-    if kind == "missing":
-        return InputError(f"missing required key '{key}'", where=where, fix=f"add '{key}' to the spec")
-    msg = err["msg"].removeprefix("Value error, ")
-    got = err.get("input")
-    if kind == "finite_number" and isinstance(got, float):
-        what = "nan is not a number" if got != got else f"{got} is not a finite number"
-        return InputError(
-            f"invalid value for '{key}': {what}",
-            where=where,
-            fix=f"give '{key}' a number, or remove the key to leave it unset",
-        )
-    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
-    return InputError(f"invalid value for '{key}'{shown}: {msg}", where=where, fix=_fix_for(kind, key))
-
-
-def _fix_for(kind: str, key: str) -> str:
-    if kind.startswith(("greater_than", "less_than")):
-        return f"set '{key}' to a value in the allowed range"
-    if kind in ("enum", "literal_error"):
-        return f"use one of the allowed values for '{key}'"
-    if kind.endswith("_parsing") or kind.endswith("_type"):
-        return f"give '{key}' a value of the right type"
-    return f"correct '{key}'"
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = DecisionSpec
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        ann = getattr(field, "annotation", None) if field else None
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-        else:
-            return []
-    return list(model.model_fields)
 
 
 def json_schema() -> dict[str, Any]:
