@@ -10,14 +10,30 @@ import typer
 from harness.cli.base import err, exists, fail, out
 from harness.errors import InputError
 
+SCHEMA_OF = ("spec", "run", "audit", "check", "adr-list", "failure")
 
-def schema() -> None:
-    """Print the JSON schema of decision.toml (for editor validation)."""
+
+def schema(
+    of: str = typer.Option(
+        "spec",
+        "--of",
+        help="spec: decision.toml (for editor validation); run, audit, check, adr-list, failure: what that "
+        "command's --json prints",
+    ),
+) -> None:
+    """Print a JSON schema: of decision.toml, or of a command's --json output."""
     import json
 
-    from harness.spec import json_schema
+    if of not in SCHEMA_OF:
+        fail(InputError(f"no schema {of!r}", where="--of", fix=f"use one of: {', '.join(SCHEMA_OF)}"))
+    if of == "spec":
+        from harness.spec import json_schema
 
-    out.print_json(json.dumps(json_schema()))
+        out.print_json(json.dumps(json_schema()))
+        return
+    from harness.cli.json_schema import json_schema_of
+
+    out.print_json(json.dumps(json_schema_of(of)))
 
 
 def init(
