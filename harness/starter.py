@@ -21,6 +21,7 @@ import polars as pl
 import tomlkit
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
+from tomlkit import TOMLDocument
 from tomlkit.items import Table
 
 from harness.errors import InputError
@@ -186,10 +187,20 @@ def _say(container: Any, text: str, width: int = 100) -> None:
 def _render(
     s: Starter, df: pl.DataFrame, data_path: Path, out_path: Path, rel: str, title: str, columns: list[str]
 ) -> str:
-    from harness.measure.catalog import DEFAULT_METRIC, METRICS
-    from harness.spec import CandidateSelection, Constraints
-
+    """The starter spec, a section at a time: the header, the top-level keys, [data], [constraints],
+    [candidates] and [team_skills]."""
     doc = tomlkit.document()
+    _add_header(doc, data_path, out_path)
+    _add_top_level_keys(doc, s, df, title)
+    doc.add("data", _data_table(s, rel, columns))
+    doc.add(tomlkit.nl())
+    _add_constraints_and_candidates(doc)
+    doc.add("team_skills", _team_skills_table())
+    return tomlkit.dumps(doc)
+
+
+def _add_header(doc: TOMLDocument, data_path: Path, out_path: Path) -> None:
+    """Where the starter came from, and the commands to run next."""
     _say(doc, f"A starter spec written by `harness init {data_path}`: edit it rather than write one.")
     _say(doc, "Commented-out keys keep their defaults; `harness schema` describes every key. Then:")
     doc.add(tomlkit.comment(f"  harness check {out_path}   # every problem at once, the data's columns too"))
@@ -199,6 +210,12 @@ def _render(
         )
     )
     doc.add(tomlkit.nl())
+
+
+def _add_top_level_keys(doc: TOMLDocument, s: Starter, df: pl.DataFrame, title: str) -> None:
+    """The title, decision makers, and the task and metric detected (commented out, to override)."""
+    from harness.measure.catalog import DEFAULT_METRIC, METRICS
+
     doc.add("title", title)
     doc["title"].comment("what is being decided; it becomes the ADR's title")
     doc.add(tomlkit.comment('decision_makers = ["Your Name"]'))
@@ -217,6 +234,10 @@ def _render(
     doc.add(tomlkit.comment(f"metric = {_toml(metric)}"))
     doc.add(tomlkit.nl())
 
+
+def _data_table(s: Starter, rel: str, columns: list[str]) -> Table:
+    """[data]: the path, the target (given, or guessed and why), the id column, what the other columns were
+    found to be, and the split."""
     data = tomlkit.table()
     data.add("path", rel)
     data["path"].comment("a relative path is read from this file's folder")
@@ -237,6 +258,21 @@ def _render(
             "it left out.",
         )
         data.add("id_column", s.id_column)
+    _add_id_group_and_date_columns(data, s)
+    _add_text_columns(data, s)
+    data.add(tomlkit.nl())
+    data.add(
+        tomlkit.comment('split = "auto"           # auto: group if group_column, else time, else stratified')
+    )
+    data.add(
+        tomlkit.comment("test_fraction = 0.2       # the held-out test split; test_path = a golden file")
+    )
+    return data
+
+
+def _add_id_group_and_date_columns(data: Table, s: Starter) -> None:
+    """The other id-like columns (left out of the features), the group columns and the date columns, each
+    with what setting it would do."""
     left = {c: why for c, why in s.ids.items() if c != s.id_column and c not in s.groups}
     if left:
         data.add(tomlkit.nl())
@@ -265,6 +301,10 @@ def _render(
             "week, …) are features of the tabular families (the ADR says which).",
         )
         data.add(tomlkit.comment(f"time_column = {_toml(name)}"))
+
+
+def _add_text_columns(data: Table, s: Starter) -> None:
+    """The columns read as free text, and the prose-like ones a run would not call text by itself."""
     if s.text_columns:
         data.add(tomlkit.nl())
         _say(
@@ -282,15 +322,11 @@ def _render(
             "Listed here, they are text columns; remove them to use them as categories.",
         )
         data.add("text_columns", list(s.prose))
-    data.add(tomlkit.nl())
-    data.add(
-        tomlkit.comment('split = "auto"           # auto: group if group_column, else time, else stratified')
-    )
-    data.add(
-        tomlkit.comment("test_fraction = 0.2       # the held-out test split; test_path = a golden file")
-    )
-    doc.add("data", data)
-    doc.add(tomlkit.nl())
+
+
+def _add_constraints_and_candidates(doc: TOMLDocument) -> None:
+    """[constraints] and [candidates], every key commented out with its description (the spec's schema)."""
+    from harness.spec import CandidateSelection, Constraints
 
     doc.add(
         "constraints", _commented_table(Constraints, "The decision drivers: uncomment the ones that hold.")
@@ -305,6 +341,10 @@ def _render(
         ),
     )
     doc.add(tomlkit.nl())
+
+
+def _team_skills_table() -> Table:
+    """[team_skills]: an example, commented out."""
     skills = tomlkit.table()
     _say(
         skills,
@@ -313,8 +353,7 @@ def _render(
     )
     skills.add(tomlkit.comment('sklearn = "expert"'))
     skills.add(tomlkit.comment('pytorch = "basic"'))
-    doc.add("team_skills", skills)
-    return tomlkit.dumps(doc)
+    return skills
 
 
 def _commented_table(model: type[BaseModel], intro: str, keys: tuple[str, ...] | None = None) -> Table:
