@@ -128,3 +128,52 @@ def test_imports_under_type_checking_and_relative_imports_are_read_right(tmp_pat
         path.unlink()
     assert "harness.errors" in found and "harness.data" in found
     assert "harness.spec" not in found
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def _long_functions(path: Path) -> list[str]:
+    """Functions over the limit without a `# long: <reason>` comment on the line above them (or above their
+    first decorator)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = []
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        size = (node.end_lineno or node.lineno) - node.lineno + 1
+        top = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        above = lines[top - 2].strip() if top >= 2 else ""
+        if size > MAX_FUNCTION_LINES and not above.startswith("# long:"):
+            out.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({size} lines)")
+    return out
+
+
+def _long_module(path: Path) -> str | None:
+    """A module over the limit without a `# long module: <reason>` line near its top."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if len(lines) <= MAX_MODULE_LINES or any(line.startswith("# long module:") for line in lines[:40]):
+        return None
+    return f"{path.relative_to(ROOT)} ({len(lines)} lines)"
+
+
+def test_modules_and_functions_stay_small_or_say_why() -> None:
+    paths = sorted(HARNESS.rglob("*.py"))
+    modules = [m for p in paths if (m := _long_module(p))]
+    functions = [f for p in paths for f in _long_functions(p)]
+    assert not modules and not functions, (
+        f"over {MAX_MODULE_LINES} lines: {modules}; over {MAX_FUNCTION_LINES} lines: {functions} — split "
+        "them, or give the reason: a '# long module: …' line near the top, a '# long: …' line above the def"
+    )
+
+
+def test_the_size_check_reads_the_reason_comments(tmp_path: Path) -> None:
+    body = "\n".join(f"    x = {i}" for i in range(MAX_FUNCTION_LINES + 1))
+    probe = HARNESS / "_size_probe.py"
+    try:
+        probe.write_text(f"def f():\n{body}\n\n\n# long: one table\ndef g():\n{body}\n", encoding="utf-8")
+        found = _long_functions(probe)
+    finally:
+        probe.unlink()
+    assert len(found) == 1 and " f (" in found[0]
