@@ -127,8 +127,10 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "oos-recall-precision-swapped",
         "harness/measure/oos.py",
-        '"oos_recall": _ratio_metric(_oos_recall, "out-of-scope rows"),\n    "oos_precision": _ratio_metric(_oos_precision,',
-        '"oos_recall": _ratio_metric(_oos_precision, "out-of-scope rows"),\n    "oos_precision": _ratio_metric(_oos_recall,',
+        '"oos_recall": _ratio_metric(_oos_recall, "out-of-scope rows"),\n'
+        '    "oos_precision": _ratio_metric(_oos_precision,',
+        '"oos_recall": _ratio_metric(_oos_precision, "out-of-scope rows"),\n'
+        '    "oos_precision": _ratio_metric(_oos_recall,',
         ("tests/text/test_text_oos.py",),
         "OOS recall and OOS precision swapped",
     ),

@@ -55,14 +55,19 @@ def test_ray_cluster_reaches_the_local_decision(tmp_path: Path, cluster) -> None
     assert on_ray.adr_path is not None and on_ray.adr_path.exists()
 
 
-def test_text_families_train_on_the_cluster_and_come_back_to_be_timed(tmp_path: Path, cluster, monkeypatch):
+def test_text_families_train_on_the_cluster_and_come_back_to_be_timed(
+    tmp_path: Path, cluster, monkeypatch, request
+) -> None:
     """A text decision on Ray: the encoder families fit in Ray workers, their fitted models (encoder by
     configuration, FAISS index, classifier) come back and are timed here, and the decision and every score
     are the ones the in-process run gets."""
     from harness.spec import spec_from_toml
+    from harness.text.encoder import clear_caches
     from tests.conftest import load_generator
 
     monkeypatch.setenv("ARCHBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    clear_caches()  # this test's encoders live in its own cache folder: none shared with other tests
+    request.addfinalizer(clear_caches)
     load_generator("intents").generate(per_intent=12, seed=2).write_csv(tmp_path / "intents.csv")
     spec_path = tmp_path / "decision.toml"
     spec_path.write_text(
