@@ -177,7 +177,11 @@ class ArchbenchApp(App[None]):
         self.call_after_refresh(self._focus_pane, tab)
 
     def _focus_pane(self, tab: str) -> None:
-        """Keyboard-first: the first useful widget of the shown tab gets the focus (and its key bindings)."""
+        """Keyboard-first: the first useful widget of the shown tab gets the focus (and its key bindings).
+        Only if that tab is still shown: focusing inside a hidden pane would switch back to it (a run that
+        finished before this refresh had already moved on to Results)."""
+        if self.query_one("#tabs", TabbedContent).active != tab:
+            return
         pane = self.query_one(f"TabPane#{tab}", TabPane)
         for widget in pane.query("*"):
             if widget.focusable:

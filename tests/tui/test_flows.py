@@ -429,3 +429,15 @@ async def test_a_new_run_clears_what_the_last_one_left(tiny_spec: Path, make_app
         paused.resume.set()
         await settle(pilot)
         assert app.result is not None and app.query_one("#leaderboard", DataTable).row_count == 5
+
+
+async def test_a_tab_left_before_its_focus_lands_stays_left(tiny_spec: Path, make_app: MakeApp) -> None:
+    """A run that finishes before the screen refreshes moves to Results while the Run tab's focus is still
+    pending: the pending focus must not pull the user back to the Run tab (it did, on a busy machine)."""
+    app = make_app(tiny_spec, run=FakeRunner())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.action_tab("run")  # its focus is deferred to after the next refresh …
+        app.action_tab("results")  # … and the run's end moves on before that refresh
+        await settle(pilot)
+        assert app.query_one("#tabs").active == "results"
