@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,19 +112,17 @@ def fake_runner() -> FakeRunner:
 
 
 async def settle(pilot: Any) -> None:
-    """Wait for the app's own workers (not DirectoryTree's endless loader) and the run's thread, then until
-    the messages they posted are handled: on a busy machine a few pauses are not enough for a run's last
-    message (RunDone, which switches to the Results tab) to be processed."""
+    """Wait for the app's own workers (not DirectoryTree's endless loader), then until the messages they
+    posted are handled: the run worker ends when its thread has posted its last message (RunDone), and on a
+    busy machine a few pauses were not always enough for that message to be processed."""
     app = pilot.app
     for _ in range(3):
         mine = [w for w in app.workers if w.group in APP_WORKER_GROUPS]
         if mine:
             await app.workers.wait_for_complete(mine)
         await pilot.pause()
-    for _ in range(200):  # at most ~10 s
-        running = any(t.name == "archbench-run" and t.is_alive() for t in threading.enumerate())
-        queued = any(not pump._message_queue.empty() for pump in (app, app.screen))
-        if not running and not queued:
+    for _ in range(100):  # at most ~5 s; normally none
+        if all(pump._message_queue.empty() for pump in (app, app.screen)):
             break
         await pilot.pause(0.05)
     await pilot.pause()
