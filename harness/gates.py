@@ -37,7 +37,6 @@ def usd(x: float, digits: int = 3) -> str:
 
 def apart(fmt: Callable[[float, int], str], measured: float, limit: float) -> tuple[str, str]:
     """Format a measured value and its limit with enough digits that they never read as equal."""
-    a, b = fmt(measured, 3), fmt(limit, 3)
     for digits in range(3, 8):
         a, b = fmt(measured, digits), fmt(limit, digits)
         if a != b:
